@@ -1,0 +1,103 @@
+// Package store defines how a happn server keeps its documents.
+//
+// A Store holds JSON documents keyed by their path ("/a/b/c"). The server
+// never talks to a database directly: it calls the small Store interface
+// below, so a third party can supply a backend by importing only this
+// package (as database/sql/driver works). Every backend runs the same
+// conformance suite, package storetest.
+//
+// Two backends ship with happn: buntstore (the default, a persistent
+// append-only file through github.com/tidwall/buntdb) and memstore (in
+// memory, for tests and ephemeral servers).
+//
+// Paths are stored verbatim: "a/b" and "/a/b" are two different records.
+// Patterns use happn's data wildcard dialect: '*' matches any run of
+// characters, '/' included, and may stand for part of a segment
+// ("/a/b*" matches "/a/bc" and "/a/b/c"). A pattern without '*' matches
+// exactly one path. Matching is case-sensitive.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+)
+
+// Item is one stored document and its metadata.
+type Item struct {
+	// Path is the document's key, exactly as it was written.
+	Path string
+	// Data is the document, always a JSON object (happn wraps primitives
+	// and arrays as {"value": x} before they reach the store).
+	Data json.RawMessage
+	// Created is when the path was first written, in Unix milliseconds.
+	Created int64
+	// Modified is when the path was last written, in Unix milliseconds.
+	Modified int64
+	// ModifiedBy is the username of the last writer; empty on an insecure server.
+	ModifiedBy string
+	// Revision is a store-wide, strictly increasing number assigned to
+	// every committed write. It survives restarts.
+	Revision uint64
+}
+
+// Change is what an UpdateFunc asks the store to write.
+type Change struct {
+	// Data is the new document; it must be a JSON object.
+	Data json.RawMessage
+	// ModifiedBy is recorded as Item.ModifiedBy.
+	ModifiedBy string
+}
+
+// UpdateFunc computes the new value of a path from its current one.
+// current is nil when the path holds nothing. The function runs while the
+// store holds its write lock for that path: it must be quick and must not
+// call the store. Returning an error aborts the update and the store
+// returns that error unchanged.
+type UpdateFunc func(current *Item) (Change, error)
+
+// Store is a happn storage backend. Implementations must be safe for
+// concurrent use by many goroutines.
+type Store interface {
+	// Get returns the item stored at exactly path. ok is false when there
+	// is none; path is never treated as a pattern.
+	Get(ctx context.Context, path string) (item Item, ok bool, err error)
+
+	// Update atomically reads path, calls fn with the current item and
+	// writes the Change it returns. The store sets Created (kept from the
+	// current item, or now), Modified (now) and a new Revision, and
+	// returns the stored item. Once Update returns without error the write
+	// must survive the process being killed.
+	Update(ctx context.Context, path string, fn UpdateFunc) (Item, error)
+
+	// Delete removes every item whose path matches pattern (data wildcard
+	// dialect; a pattern without '*' is one exact path) and returns how
+	// many were removed.
+	Delete(ctx context.Context, pattern string) (int, error)
+
+	// Scan yields every item whose path matches pattern, in ascending
+	// byte order of path. A scan must not stop writers for its whole
+	// length: it may observe writes committed while it runs, but it
+	// yields each path at most once. Stopping the iteration early is
+	// allowed and releases everything the scan holds.
+	Scan(ctx context.Context, pattern string) iter.Seq2[Item, error]
+
+	// Close flushes and releases the store. Calls after Close return
+	// ErrClosed.
+	Close() error
+}
+
+// Counter is an optional capability: a store that can count matches of a
+// pattern faster than scanning them. The server uses it for count
+// requests without criteria.
+type Counter interface {
+	Count(ctx context.Context, pattern string) (int, error)
+}
+
+// ErrClosed is returned by every method of a closed store.
+var ErrClosed = errors.New("store: closed")
+
+// ErrInvalidData is returned when a Change holds something other than a
+// JSON object.
+var ErrInvalidData = errors.New("store: data must be a JSON object")
