@@ -1,0 +1,49 @@
+package happn
+
+import (
+	"strings"
+	"unicode"
+)
+
+const (
+	msgSetWildcard = "Bad path, if the action is 'set' the path cannot contain the * wildcard character"
+	msgBadPathChar = "Bad path, can only contain characters a-z A-Z 0-9 / & + = : @ % * ( ) _ -, ie: factory1@I&J(western-cape)/plant1:conveyer_2/stats=true/capacity=10%/*"
+)
+
+// checkPath validates a path as happn-3 does for set, on and remove
+// (SPEC §4.7): letters, digits, whitespace and / ( ) { } + = & : % @ . _ * -
+// only, and no '*' in a set.
+func checkPath(path, action string) error {
+	if action == "set" && strings.IndexByte(path, '*') >= 0 {
+		return badRequest(msgSetWildcard)
+	}
+	if path == "" {
+		return badRequest(msgBadPathChar)
+	}
+	for _, r := range path {
+		if !pathRune(r) {
+			return badRequest(msgBadPathChar)
+		}
+	}
+	return nil
+}
+
+func pathRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	case strings.ContainsRune("/(){}+=&:%@._*-", r):
+		return true
+	case r == '\ufeff':
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+// systemPrefix holds the server's own records (security directory, token
+// secret, server name). They are never readable or writable over the wire.
+const systemPrefix = "/_SYSTEM"
+
+func isSystemPath(path string) bool {
+	return strings.HasPrefix(path, systemPrefix) || strings.HasPrefix(path, systemPrefix[1:])
+}
