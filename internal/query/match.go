@@ -1,0 +1,262 @@
+package query
+
+import (
+	"regexp"
+
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
+
+// nodeKind says what a criteria node does.
+type nodeKind uint8
+
+const (
+	nodeAnd   nodeKind = iota // every kid matches ({} is an empty $and)
+	nodeOr                    // some kid matches
+	nodeNor                   // no kid matches
+	nodeNot                   // kids[0] does not match (nedb's top-level $not)
+	nodeField                 // the field's values satisfy every cond
+)
+
+// node is one compiled piece of criteria. It is a concrete type rather than
+// an interface so that matching stays free of allocations.
+type node struct {
+	kind  nodeKind
+	kids  []node
+	field field
+	conds []cond
+}
+
+// condKind says which test a cond applies.
+type condKind uint8
+
+const (
+	condEq        condKind = iota // $eq, $ne, implicit equality, each $all element
+	condIn                        // $in, $nin
+	condCmp                       // $gt $gte $lt $lte
+	condExists                    // $exists
+	condRegex                     // $regex
+	condSize                      // $size
+	condElemMatch                 // $elemMatch
+	condNot                       // $not: the sub conds do not all hold
+	condNever                     // an empty $all
+)
+
+// cmpKind is the comparison of a condCmp.
+type cmpKind uint8
+
+const (
+	cmpGt cmpKind = iota
+	cmpGte
+	cmpLt
+	cmpLte
+)
+
+// cond is one operator applied to a field. Operators on a field hold
+// independently: {"$gt":5,"$lt":8} holds for [3, 10] because 10 > 5 and
+// 3 < 8, as in MongoDB.
+type cond struct {
+	kind condKind
+	neg  bool // $ne, $nin, $exists:false: the negation of the positive test
+	cmp  cmpKind
+	lit  lit                 // condEq, condCmp
+	set  []lit               // condIn
+	strs map[string]struct{} // condIn with many string elements
+	re   *regexp.Regexp      // condRegex
+	size int64               // condSize
+	sub  []cond              // condNot; condElemMatch over values
+	doc  *node               // condElemMatch over documents
+}
+
+// match reports whether the document root (and item metadata, if it is
+// non-nil) satisfies n.
+func (n *node) match(root gjson.Result, it *store.Item) bool {
+	switch n.kind {
+	case nodeAnd:
+		for i := range n.kids {
+			if !n.kids[i].match(root, it) {
+				return false
+			}
+		}
+		return true
+	case nodeOr:
+		for i := range n.kids {
+			if n.kids[i].match(root, it) {
+				return true
+			}
+		}
+		return false
+	case nodeNor:
+		for i := range n.kids {
+			if n.kids[i].match(root, it) {
+				return false
+			}
+		}
+		return true
+	case nodeNot:
+		return !n.kids[0].match(root, it)
+	}
+	vs := values{fan: -1}
+	if n.field.meta != metaNone {
+		vs.v = metaValue(it, n.field.meta)
+	} else {
+		vs.v, vs.fan = resolve(root, n.field.segs)
+		vs.segs = n.field.segs
+	}
+	return allHold(n.conds, &vs)
+}
+
+// values are what a field path reaches in one document. Most paths reach a
+// single value (v, with fan < 0) found once for all the field's conds;
+// when the path crosses an array of objects, v is that array and each cond
+// walks segs[fan:] over its elements itself.
+type values struct {
+	v    gjson.Result
+	segs []seg
+	fan  int
+}
+
+func allHold(cs []cond, vs *values) bool {
+	for i := range cs {
+		if !cs[i].holds(vs) {
+			return false
+		}
+	}
+	return true
+}
+
+// holds reports whether c holds for the field's values: its positive test
+// passes for at least one of them (or, when c is negated, for none).
+func (c *cond) holds(vs *values) bool {
+	if c.kind == condNot {
+		return !allHold(c.sub, vs)
+	}
+	var hit bool
+	if vs.fan < 0 {
+		hit = c.test(vs.v)
+	} else {
+		hit = c.walk(vs.v, vs.segs[vs.fan:])
+	}
+	return hit != c.neg
+}
+
+// walk applies c's positive test to every value that segs reaches from v,
+// fanning out over arrays of objects as MongoDB does for "friends.first".
+// A branch that reaches nothing counts as one missing value, so that
+// {"friends.first": null} and $exists see it.
+func (c *cond) walk(v gjson.Result, segs []seg) bool {
+	for i := range segs {
+		s := &segs[i]
+		if v.IsArray() && s.index < 0 {
+			objects, hit := false, false
+			v.ForEach(func(_, e gjson.Result) bool {
+				if e.IsObject() {
+					objects = true
+					hit = c.walk(e, segs[i:])
+				}
+				return !hit
+			})
+			if objects {
+				return hit
+			}
+			return c.test(gjson.Result{})
+		}
+		if !v.IsObject() && !v.IsArray() {
+			return c.test(gjson.Result{})
+		}
+		v = v.Get(s.path)
+	}
+	return c.test(v)
+}
+
+// test is c's positive test on one value v, which may be missing (the zero
+// Result). Equality, $in, comparisons and $regex also pass when some
+// element of an array v passes: {"tags":"x"} matches {"tags":["x","y"]}.
+func (c *cond) test(v gjson.Result) bool {
+	switch c.kind {
+	case condExists:
+		return v.Exists()
+	case condSize:
+		return v.IsArray() && count(v) == c.size
+	case condElemMatch:
+		return v.IsArray() && c.elemMatch(v)
+	case condNever:
+		return false
+	}
+	if c.one(v) {
+		return true
+	}
+	if !v.IsArray() {
+		return false
+	}
+	hit := false
+	v.ForEach(func(_, e gjson.Result) bool {
+		hit = c.one(e)
+		return !hit
+	})
+	return hit
+}
+
+// one tests one value for the operators that also look inside arrays.
+func (c *cond) one(v gjson.Result) bool {
+	switch c.kind {
+	case condEq:
+		return equal(v, &c.lit)
+	case condIn:
+		if c.strs != nil && v.Type == gjson.String {
+			_, ok := c.strs[v.Str]
+			return ok
+		}
+		for i := range c.set {
+			if equal(v, &c.set[i]) {
+				return true
+			}
+		}
+		return false
+	case condCmp:
+		d, ok := compareScalar(v, &c.lit)
+		if !ok {
+			return false
+		}
+		switch c.cmp {
+		case cmpGt:
+			return d > 0
+		case cmpGte:
+			return d >= 0
+		case cmpLt:
+			return d < 0
+		default:
+			return d <= 0
+		}
+	case condRegex:
+		return v.Type == gjson.String && c.re.MatchString(v.Str)
+	}
+	return false
+}
+
+// elemMatch reports whether some element of the array v satisfies every
+// sub cond (value form, {"$gte":80,"$lt":85}) or the sub criteria (document
+// form, {"product":"xyz","score":{"$gte":8}}).
+func (c *cond) elemMatch(v gjson.Result) bool {
+	hit := false
+	v.ForEach(func(_, e gjson.Result) bool {
+		if c.doc != nil {
+			hit = e.IsObject() && c.doc.match(e, nil)
+		} else {
+			ev := values{v: e, fan: -1}
+			hit = allHold(c.sub, &ev)
+		}
+		return !hit
+	})
+	return hit
+}
+
+// count returns the number of elements of the array v.
+func count(v gjson.Result) int64 {
+	var n int64
+	v.ForEach(func(_, _ gjson.Result) bool {
+		n++
+		return true
+	})
+	return n
+}

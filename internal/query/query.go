@@ -1,0 +1,66 @@
+package query
+
+import (
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
+
+// Query is compiled search criteria. It is immutable and safe for
+// concurrent use; a nil *Query matches everything.
+type Query struct {
+	root node
+	item bool // compiled by Compile: field names follow happn's item mapping
+}
+
+// Compile parses happn search criteria (a JSON object) for matching store
+// items. Keys starting with '$' are operators. "_meta.created",
+// "_meta.modified", "_meta.path", "_meta.modifiedBy" and the bare "created",
+// "modified", "path", "_id", "modifiedBy" and "timestamp" address item
+// metadata ("_id" and "path" are Item.Path, "timestamp" is Item.Modified);
+// "data.x" and "_data.x" address data field x, and any other key k addresses
+// data field k. The error, if any, wraps ErrInvalid.
+func Compile(criteria []byte) (*Query, error) {
+	return compile(criteria, true)
+}
+
+// CompileDocument parses criteria for plain JSON documents: every key that
+// is not an operator is a dotted path into the document, with no mapping
+// ("user.username" is member username of member user). The error, if any,
+// wraps ErrInvalid.
+func CompileDocument(criteria []byte) (*Query, error) {
+	return compile(criteria, false)
+}
+
+func compile(criteria []byte, item bool) (*Query, error) {
+	r, err := parseObject(criteria, "criteria")
+	if err != nil {
+		return nil, err
+	}
+	root, err := compiler{item: item}.criteria(r, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &Query{root: root, item: item}, nil
+}
+
+// MatchItem reports whether it matches q. A query from CompileDocument
+// sees only the item's data, as a plain document.
+func (q *Query) MatchItem(it store.Item) bool {
+	if q == nil {
+		return true
+	}
+	root := gjson.Parse(bytesString(it.Data))
+	if !q.item {
+		return q.root.match(root, nil)
+	}
+	return q.root.match(root, &it)
+}
+
+// MatchDocument reports whether the JSON document doc matches q. A query
+// from Compile sees doc as an item's data, with no metadata.
+func (q *Query) MatchDocument(doc []byte) bool {
+	if q == nil {
+		return true
+	}
+	return q.root.match(gjson.Parse(bytesString(doc)), nil)
+}
