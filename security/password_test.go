@@ -105,7 +105,7 @@ func TestVerifyPasswordMalformed(t *testing.T) {
 	for _, h := range []string{
 		"plain text",
 		"bcrypt$whatever",
-		"pbkdf2$10000$abcd",                              // too few fields
+		"pbkdf2$10000$abcd", // too few fields
 		"pbkdf2$x$" + f[2] + "$" + f[3] + "$sha512",      // iterations not a number
 		"pbkdf2$0$" + f[2] + "$" + f[3] + "$sha512",      // zero iterations
 		"pbkdf2$99999999$" + f[2] + "$" + f[3] + "$sha1", // absurd iterations
