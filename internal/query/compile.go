@@ -300,7 +300,8 @@ func regexOperand(f *field, v gjson.Result, options string) (*regexp.Regexp, err
 // elemMatch compiles $elemMatch. Its operand is either operators applied to
 // each element ({"$gte":80,"$lt":85}) or criteria applied to each element
 // as a plain document ({"product":"xyz"}); happn's item field mapping does
-// not apply inside elements.
+// not apply inside elements. Operators alone mean the first form, unless
+// one of them is $and, $or or $nor, which only criteria have.
 func (c compiler) elemMatch(conds []cond, f *field, v gjson.Result, depth int) ([]cond, error) {
 	if !v.IsObject() {
 		return nil, invalid("$elemMatch for %q needs an object, got %s", f.name, typeName(v))
@@ -308,7 +309,7 @@ func (c compiler) elemMatch(conds []cond, f *field, v gjson.Result, depth int) (
 	valueForm := false
 	v.ForEach(func(k, _ gjson.Result) bool {
 		valueForm = strings.HasPrefix(k.Str, "$") && k.Str != "$and" && k.Str != "$or" && k.Str != "$nor"
-		return false // the first member decides, as in MongoDB
+		return valueForm
 	})
 	if valueForm {
 		sub, err := c.ops(f, v, depth+1)

@@ -262,7 +262,7 @@ func TestCompileErrors(t *testing.T) {
 		{`{"a":{"$options":"i"}}`, `$options for "a" needs a $regex`},
 		{`{"a":{"$regex":"x","$options":1}}`, `$options for "a" must be a string`},
 		{`{"a":{"$elemMatch":[1]}}`, `$elemMatch for "a" needs an object`},
-		{`{"a":{"$elemMatch":{"$gt":1,"b":1}}}`, `mix operators and plain fields`},
+		{`{"a":{"$elemMatch":{"$gt":1,"b":1}}}`, `unknown top-level operator $gt`},
 		{`{"a":{"$elemMatch":{"b":{"$bad":1}}}}`, `unknown operator $bad`},
 		{`{"a":{"$not":5}}`, `$not for "a" needs an operator object`},
 		{`{"a":{"$not":{"b":1}}}`, `$not for "a" needs an operator object`},

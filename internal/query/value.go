@@ -28,12 +28,13 @@ func numberOf(r gjson.Result) number {
 }
 
 // isIntText reports whether s is an optional '-' then decimal digits, and
-// short enough that ParseInt cannot fail (and allocate an error) on it.
+// short enough to be an int64 candidate; ParseInt rejects (and, rarely,
+// allocates an error for) the few 19-digit values past int64.
 func isIntText(s string) bool {
 	if strings.HasPrefix(s, "-") {
 		s = s[1:]
 	}
-	if len(s) == 0 || len(s) > 18 {
+	if len(s) == 0 || len(s) > 19 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
