@@ -1,0 +1,76 @@
+'use strict';
+// reference.js — real happn-3 servers, in this process, for `run.js --reference`.
+//
+// In-process (rather than compat/reference-server.js child processes) because the harness needs
+// the server API: to create a user with an RSA public key for digest login, to restart a server
+// with {reconnect:true} so clients reconnect, and to shorten the heartbeat interval so the
+// ping/pong test takes seconds instead of half a minute.
+
+const crypto = require('node:crypto');
+const net = require('node:net');
+
+const PING_INTERVAL = 1500; // ms; happn-3's default is 30000
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function happn() {
+  return require('happn-3');
+}
+
+function baseConfig(name, port) {
+  return {
+    name,
+    host: '127.0.0.1',
+    port,
+    utils: { logLevel: 'error' },
+    services: { session: { config: { primusOpts: { pingInterval: PING_INTERVAL } } } },
+  };
+}
+
+// startInsecure starts (or, given the same port, restarts) an insecure happn-3 server.
+async function startInsecure(port) {
+  port = port || (await freePort());
+  const server = await happn().service.create(baseConfig('browser-harness-insecure', port));
+  return { server, port, url: `http://127.0.0.1:${port}` };
+}
+
+// startSecure starts a secure happn-3 server with _ADMIN/<password> and a digest-login user whose
+// key pair (PEM PKCS#1, as happn-util-crypto makes them) is returned for the browser to sign with.
+async function startSecure(password) {
+  const port = await freePort();
+  const config = baseConfig('browser-harness-secure', port);
+  config.secure = true;
+  // The README's top-level adminUser is ignored by happn-3; this is the key that works.
+  config.services.security = { config: { adminUser: { password } } };
+  const server = await happn().service.create(config);
+
+  const keys = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { format: 'pem', type: 'pkcs1' },
+    privateKeyEncoding: { format: 'pem', type: 'pkcs1' },
+  });
+  const digestUser = 'digest-user';
+  await server.services.security.users.upsertUser({ username: digestUser, publicKey: keys.publicKey });
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    digest: { username: digestUser, publicKey: keys.publicKey, privateKey: keys.privateKey },
+  };
+}
+
+function stop(server, reconnect) {
+  return new Promise((resolve) => server.stop({ reconnect: !!reconnect }, () => resolve()));
+}
+
+module.exports = { startInsecure, startSecure, stop, freePort, PING_INTERVAL };
