@@ -1,0 +1,370 @@
+package happn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/tidwall/gjson"
+)
+
+// Client is a connection to a happn server: over a websocket (Dial) or in
+// process (Server.LocalClient). Both speak the same happn_4 frames, so a
+// Client behaves the same whichever way it is connected, and it can talk
+// to a happn-3 server too.
+//
+// A Client is safe for concurrent use. Calls block until the server
+// answers, ctx is done, or the call timeout passes. Event handlers are
+// called one at a time, in the order the events arrived, on a goroutine
+// owned by the client: a slow handler delays the handlers after it, and
+// once its backlog is full the client stops reading from the server, which
+// then treats it as a slow consumer (see Config.SlowConsumer).
+type Client struct {
+	conn   clientConn
+	opts   *dialOptions
+	nextID atomic.Int64
+
+	mu        sync.Mutex
+	waiters   map[int64]chan []byte
+	published map[int64]func(PublishResult, error)
+	listeners map[string][]*listener // by channel
+	byID      map[ListenerID]*listener
+	closed    bool
+	closeErr  error
+
+	sessionID string
+	session   json.RawMessage
+	secure    bool
+	server    string
+
+	events chan []byte // publications waiting for the dispatcher
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// clientConn is the client's end of a connection.
+type clientConn interface {
+	Read(ctx context.Context) ([]byte, error)
+	Send(frame []byte) error
+	Close() error
+}
+
+// eventBacklog is how many received events may wait for slow handlers
+// before the client stops reading.
+const eventBacklog = 4096
+
+func newClient(conn clientConn, opts *dialOptions) *Client {
+	c := &Client{
+		conn:      conn,
+		opts:      opts,
+		waiters:   make(map[int64]chan []byte),
+		published: make(map[int64]func(PublishResult, error)),
+		listeners: make(map[string][]*listener),
+		byID:      make(map[ListenerID]*listener),
+		events:    make(chan []byte, eventBacklog),
+		done:      make(chan struct{}),
+	}
+	c.wg.Add(2)
+	go c.readLoop()
+	go c.dispatchLoop()
+	return c
+}
+
+// handshake configures the session, asks the server to describe itself
+// and logs in (SPEC §1.6).
+func (c *Client) handshake(ctx context.Context) error {
+	if _, err := c.call(ctx, protocol.ActionConfigureSession, "", false,
+		[]byte(`{"protocol":"happn_4","version":"`+Version+`","browser":false}`), nil); err != nil {
+		return fmt.Errorf("happn: configure-session: %w", err)
+	}
+	desc, err := c.call(ctx, protocol.ActionDescribe, "", false, []byte("null"), nil)
+	if err != nil {
+		return fmt.Errorf("happn: describe: %w", err)
+	}
+	d := gjson.GetBytes(desc, "data")
+	c.server, c.secure = d.Get("name").String(), d.Get("secure").Bool()
+
+	login := map[string]any{"protocol": protocol.ProtocolHappn4}
+	info := map[string]any{"_browser": false, "_local": false}
+	for k, v := range c.opts.info {
+		info[k] = v
+	}
+	login["info"] = info
+	if c.opts.token != "" {
+		login["token"] = c.opts.token
+	} else if c.opts.username != "" {
+		login["username"] = c.opts.username
+		login["password"] = c.opts.password
+	}
+	data, err := json.Marshal(login)
+	if err != nil {
+		return err
+	}
+	resp, err := c.call(ctx, protocol.ActionLogin, "", false, data, nil)
+	if err != nil {
+		return fmt.Errorf("happn: login: %w", err)
+	}
+	session := gjson.GetBytes(resp, "data")
+	c.mu.Lock()
+	c.sessionID = session.Get("id").String()
+	c.session = json.RawMessage(session.Raw)
+	c.mu.Unlock()
+	return nil
+}
+
+// SessionID returns the id the server gave this client's session.
+func (c *Client) SessionID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessionID
+}
+
+// Session returns the session record the server returned at login, as
+// JSON (id, user, token on secure servers, …).
+func (c *Client) Session() json.RawMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.session
+}
+
+// Token returns the session token of a secure server's session, for
+// calling the server's HTTP routes; "" on an insecure server.
+func (c *Client) Token() string {
+	return gjson.GetBytes(c.Session(), "token").String()
+}
+
+// Close ends the connection. Calls waiting for an answer return
+// ErrClosed. It is safe to call more than once.
+func (c *Client) Close() error {
+	c.shutdown(ErrClosed)
+	c.wg.Wait()
+	return nil
+}
+
+func (c *Client) shutdown(reason error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.closeErr = reason
+	waiters := c.waiters
+	c.waiters = make(map[int64]chan []byte)
+	c.mu.Unlock()
+	for _, w := range waiters {
+		close(w)
+	}
+	c.conn.Close()
+	close(c.done)
+}
+
+// call sends a request and waits for its response frame.
+func (c *Client) call(ctx context.Context, action, path string, hasPath bool, data, options []byte) ([]byte, error) {
+	return c.callID(ctx, c.nextID.Add(1), action, path, hasPath, data, options)
+}
+
+// callID is call with an eventId the caller has taken from nextID.
+func (c *Client) callID(ctx context.Context, id int64, action, path string, hasPath bool, data, options []byte) ([]byte, error) {
+	frame := make([]byte, 0, 96+len(path)+len(data)+len(options))
+	frame = append(frame, `{"action":`...)
+	frame = protocol.AppendString(frame, action)
+	frame = append(frame, `,"eventId":`...)
+	frame = strconv.AppendInt(frame, id, 10)
+	if hasPath {
+		frame = append(frame, `,"path":`...)
+		frame = protocol.AppendString(frame, path)
+	}
+	if data != nil {
+		frame = append(frame, `,"data":`...)
+		frame = append(frame, data...)
+	}
+	c.mu.Lock()
+	sid := c.sessionID
+	c.mu.Unlock()
+	if sid != "" {
+		frame = append(frame, `,"sessionId":`...)
+		frame = protocol.AppendString(frame, sid)
+	}
+	if options != nil {
+		frame = append(frame, `,"options":`...)
+		frame = append(frame, options...)
+	}
+	frame = append(frame, '}')
+
+	w := make(chan []byte, 1)
+	c.mu.Lock()
+	if c.closed {
+		err := c.closeErr
+		c.mu.Unlock()
+		return nil, err
+	}
+	c.waiters[id] = w
+	c.mu.Unlock()
+	if err := c.conn.Send(frame); err != nil {
+		c.forget(id)
+		return nil, fmt.Errorf("%w: %v", ErrDisconnected, err)
+	}
+
+	var timeout <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok && c.opts.callTimeout > 0 {
+		t := time.NewTimer(c.opts.callTimeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case resp, ok := <-w:
+		if !ok {
+			c.mu.Lock()
+			err := c.closeErr
+			c.mu.Unlock()
+			return nil, err
+		}
+		return resp, responseError(resp)
+	case <-ctx.Done():
+		c.forget(id)
+		return nil, ctx.Err()
+	case <-timeout:
+		c.forget(id)
+		return nil, ErrTimeout
+	}
+}
+
+func (c *Client) forget(id int64) {
+	c.mu.Lock()
+	delete(c.waiters, id)
+	delete(c.published, id)
+	c.mu.Unlock()
+}
+
+// responseError returns the *Error of an error response, or nil.
+func responseError(resp []byte) error {
+	meta := responseMeta(resp)
+	if meta.Get("status").Str != "error" {
+		return nil
+	}
+	e := meta.Get("error")
+	return &Error{
+		Name:    e.Get("name").String(),
+		Code:    int(e.Get("code").Int()),
+		Message: e.Get("message").String(),
+		Reason:  e.Get("reason").String(),
+	}
+}
+
+// responseMeta returns the response _meta of a frame: the "_meta" field
+// of an object, or the last element of an array response.
+func responseMeta(frame []byte) gjson.Result {
+	if len(frame) > 0 && frame[0] == '[' {
+		arr := gjson.ParseBytes(frame).Array()
+		if len(arr) == 0 {
+			return gjson.Result{}
+		}
+		return arr[len(arr)-1]
+	}
+	return gjson.GetBytes(frame, "_meta")
+}
+
+// readLoop reads frames from the server and routes them: responses to
+// their waiting call, events to the dispatcher, heartbeats answered.
+func (c *Client) readLoop() {
+	defer c.wg.Done()
+	defer close(c.events)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-c.done
+		cancel()
+	}()
+	for {
+		frame, err := c.conn.Read(ctx)
+		if err != nil {
+			c.shutdown(fmt.Errorf("%w: %v", ErrDisconnected, err))
+			return
+		}
+		c.route(frame)
+	}
+}
+
+func (c *Client) route(frame []byte) {
+	if kind, stamp := protocol.ParseControl(frame); kind != protocol.NotControl {
+		if kind == protocol.ControlPing {
+			c.conn.Send(protocol.Pong(stamp))
+		}
+		return
+	}
+	if len(frame) > 0 && frame[0] == '[' {
+		c.deliver(responseMeta(frame).Get("eventId").Int(), frame)
+		return
+	}
+	meta := gjson.GetBytes(frame, "_meta")
+	switch meta.Get("type").Str {
+	case "response":
+		c.deliver(meta.Get("eventId").Int(), frame)
+	case "data", "ack":
+		select {
+		case c.events <- frame:
+		case <-c.done:
+		}
+	case "system":
+		if gjson.GetBytes(frame, "eventKey").Str == "server-side-disconnect" {
+			reason := gjson.GetBytes(frame, "data.reason").String()
+			c.shutdown(fmt.Errorf("%w: server ended the session: %s", ErrDisconnected, reason))
+		}
+	}
+}
+
+func (c *Client) deliver(id int64, frame []byte) {
+	c.mu.Lock()
+	w := c.waiters[id]
+	delete(c.waiters, id)
+	c.mu.Unlock()
+	if w != nil {
+		w <- frame
+	}
+}
+
+// dispatchLoop calls event handlers and publication callbacks, in order.
+func (c *Client) dispatchLoop() {
+	defer c.wg.Done()
+	for frame := range c.events {
+		meta := gjson.GetBytes(frame, "_meta")
+		if meta.Get("type").Str == "ack" {
+			c.publicationAck(frame, meta)
+			continue
+		}
+		c.dispatchEvent(frame, meta)
+	}
+}
+
+// publicationAck hands a publication-ack result to its OnPublished.
+func (c *Client) publicationAck(frame []byte, meta gjson.Result) {
+	id := meta.Get("eventId").Int()
+	c.mu.Lock()
+	fn := c.published[id]
+	delete(c.published, id)
+	c.mu.Unlock()
+	if fn == nil {
+		return
+	}
+	r := gjson.GetBytes(frame, "result")
+	res := PublishResult{
+		Queued:       int(r.Get("queued").Int()),
+		Successful:   int(r.Get("successful").Int()),
+		Failed:       int(r.Get("failed").Int()),
+		Skipped:      int(r.Get("skipped").Int()),
+		Acknowledged: int(r.Get("acknowledged").Int()),
+	}
+	var err error
+	if gjson.GetBytes(frame, "status").Str == "error" {
+		err = fmt.Errorf("happn: publication failed: %s", gjson.GetBytes(frame, "error").String())
+	}
+	fn(res, err)
+}
+
+var errNoResponse = errors.New("happn: malformed response")

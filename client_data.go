@@ -1,0 +1,289 @@
+package happn
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/tidwall/gjson"
+)
+
+// encodeData encodes a value to store: json.RawMessage and []byte are
+// taken as JSON; anything else goes through encoding/json.
+func encodeData(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case json.RawMessage:
+		return x, nil
+	case []byte:
+		return x, nil
+	}
+	return json.Marshal(v)
+}
+
+// setOptions encodes the options of a set-like request.
+func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
+	m := map[string]any{}
+	if o.merge {
+		m["merge"] = true
+	}
+	if o.noPublish {
+		m["noPublish"] = true
+	}
+	if o.tag != "" {
+		m["tag"] = o.tag
+	}
+	if o.meta != nil {
+		m["meta"] = o.meta
+	}
+	if o.targetClients != nil {
+		m["targetClients"] = o.targetClients
+	}
+	if o.hasConsist {
+		m["consistency"] = o.consistency
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(m)
+}
+
+// Set stores data at path, replacing what is there (or merging into it
+// with Merge), and publishes a set event. data may be any JSON-encodable
+// value; json.RawMessage and []byte are sent as they are. A nil data
+// stores {"value": null}. It returns the stored item.
+func (c *Client) Set(ctx context.Context, path string, data any, opts ...Option) (*Item, error) {
+	return c.set(ctx, path, data, nil, opts)
+}
+
+// SetSibling stores data at a new unique path below path
+// (path + "/" + a generated id) and publishes a set event on path.
+func (c *Client) SetSibling(ctx context.Context, path string, data any, opts ...Option) (*Item, error) {
+	return c.set(ctx, path, data, map[string]any{"set_type": "sibling"}, opts)
+}
+
+// Publish sends an event to the subscribers of path without storing
+// anything.
+func (c *Client) Publish(ctx context.Context, path string, data any, opts ...Option) error {
+	_, err := c.set(ctx, path, data, map[string]any{"noStore": true, "noDataResponse": true}, opts)
+	return err
+}
+
+// Increment atomically adds by to the counter named gauge stored at path
+// (data[gauge].value) and returns the new value.
+func (c *Client) Increment(ctx context.Context, path, gauge string, by float64, opts ...Option) (float64, error) {
+	if gauge == "" {
+		gauge = "counter"
+	}
+	o := collect(opts)
+	options, err := o.setOptions(map[string]any{"increment": by})
+	if err != nil {
+		return 0, err
+	}
+	data, _ := json.Marshal(gauge)
+	resp, err := c.publishCall(ctx, protocol.ActionSet, path, data, options, o)
+	if err != nil {
+		return 0, err
+	}
+	return gjson.GetBytes(resp, "data.value").Float(), nil
+}
+
+func (c *Client) set(ctx context.Context, path string, data any, extra map[string]any, opts []Option) (*Item, error) {
+	if err := checkPath(path, "set"); err != nil {
+		return nil, err
+	}
+	o := collect(opts)
+	if data == nil {
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		extra["nullValue"] = true
+	}
+	options, err := o.setOptions(extra)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := encodeData(data)
+	if err != nil {
+		return nil, fmt.Errorf("happn: encoding data: %w", err)
+	}
+	resp, err := c.publishCall(ctx, protocol.ActionSet, path, raw, options, o)
+	if err != nil {
+		return nil, err
+	}
+	d := gjson.GetBytes(resp, "data")
+	if !d.Exists() {
+		return nil, nil // Publish: no data in the response
+	}
+	return &Item{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}, nil
+}
+
+// publishCall makes a set or remove call, registering its OnPublished
+// callback before the request goes out so the result cannot overtake it.
+func (c *Client) publishCall(ctx context.Context, action, path string, data, options []byte, o *callOptions) ([]byte, error) {
+	if o.onPublished == nil {
+		return c.call(ctx, action, path, true, data, options)
+	}
+	id := c.nextID.Add(1)
+	c.mu.Lock()
+	c.published[id] = o.onPublished
+	c.mu.Unlock()
+	resp, err := c.callID(ctx, id, action, path, true, data, options)
+	if err != nil {
+		c.mu.Lock()
+		delete(c.published, id)
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+// Get returns the item stored at exactly path, or nil when there is none.
+// For wildcard paths use Search.
+func (c *Client) Get(ctx context.Context, path string) (*Item, error) {
+	if strings.IndexByte(path, '*') >= 0 {
+		return nil, badRequest("Get takes an exact path; use Search for the wildcard path " + path)
+	}
+	resp, err := c.call(ctx, protocol.ActionGet, path, true, []byte("null"), nil)
+	if err != nil {
+		return nil, err
+	}
+	d := gjson.GetBytes(resp, "data")
+	if !d.Exists() || d.Type == gjson.Null {
+		return nil, nil
+	}
+	return &Item{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}, nil
+}
+
+// searchOptions encodes criteria, fields, sort, limit and skip as happn-3
+// expects them: {criteria, options:{fields, sort, limit, skip}}.
+func (o *callOptions) searchOptions(extra map[string]any) ([]byte, error) {
+	inner := map[string]any{}
+	if o.fields != nil {
+		f, err := toJSON(o.fields)
+		if err != nil {
+			return nil, err
+		}
+		inner["fields"] = json.RawMessage(f)
+	}
+	if o.sort != nil {
+		s, err := toJSON(o.sort)
+		if err != nil {
+			return nil, err
+		}
+		inner["sort"] = json.RawMessage(s)
+	}
+	if o.limit > 0 {
+		inner["limit"] = o.limit
+	}
+	if o.skip > 0 {
+		inner["skip"] = o.skip
+	}
+	for k, v := range extra {
+		inner[k] = v
+	}
+	outer := map[string]any{}
+	if o.criteria != nil {
+		cr, err := toJSON(o.criteria)
+		if err != nil {
+			return nil, err
+		}
+		outer["criteria"] = json.RawMessage(cr)
+	}
+	if len(inner) > 0 {
+		outer["options"] = inner
+	}
+	if len(outer) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(outer)
+}
+
+// Search returns the items matching pattern — '*' matches any run of
+// characters, '/' included — filtered by Criteria, projected by Fields,
+// ordered by Sort (path order by default) and paged by Skip and Limit.
+// Without options it is happn-3's wildcard get.
+func (c *Client) Search(ctx context.Context, pattern string, opts ...Option) ([]Item, error) {
+	options, err := collect(opts).searchOptions(nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.call(ctx, protocol.ActionGet, pattern, true, []byte("null"), options)
+	if err != nil {
+		return nil, err
+	}
+	if len(resp) == 0 || resp[0] != '[' {
+		// An exact path answers with a single item.
+		d := gjson.GetBytes(resp, "data")
+		if d.Type == gjson.Null || !d.Exists() {
+			return nil, nil
+		}
+		return []Item{{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}}, nil
+	}
+	return parseItems(resp), nil
+}
+
+// GetPaths returns the paths matching pattern, without their data.
+func (c *Client) GetPaths(ctx context.Context, pattern string, opts ...Option) ([]string, error) {
+	options, err := collect(opts).searchOptions(map[string]any{"path_only": true})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.call(ctx, protocol.ActionGet, pattern, true, []byte("null"), options)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, it := range parseItems(resp) {
+		paths = append(paths, it.Meta.Path)
+	}
+	return paths, nil
+}
+
+// Count returns how many items match pattern (and Criteria, if given).
+func (c *Client) Count(ctx context.Context, pattern string, opts ...Option) (int, error) {
+	o := collect(opts)
+	var options []byte
+	if o.criteria != nil {
+		cr, err := toJSON(o.criteria)
+		if err != nil {
+			return 0, err
+		}
+		options, _ = json.Marshal(map[string]any{"criteria": json.RawMessage(cr)})
+	}
+	resp, err := c.call(ctx, protocol.ActionCount, pattern, true, []byte("null"), options)
+	if err != nil {
+		return 0, err
+	}
+	return int(gjson.GetBytes(resp, "data.value").Int()), nil
+}
+
+// Remove deletes the item at path, or every item matching a wildcard
+// pattern, publishes one remove event, and returns how many items were
+// removed.
+func (c *Client) Remove(ctx context.Context, pattern string, opts ...Option) (int, error) {
+	if err := checkPath(pattern, "remove"); err != nil {
+		return 0, err
+	}
+	o := collect(opts)
+	extra := map[string]any{}
+	if o.criteria != nil {
+		cr, err := toJSON(o.criteria)
+		if err != nil {
+			return 0, err
+		}
+		extra["criteria"] = json.RawMessage(cr)
+	}
+	options, err := o.setOptions(extra)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.publishCall(ctx, protocol.ActionRemove, pattern, []byte("null"), options, o)
+	if err != nil {
+		return 0, err
+	}
+	return int(gjson.GetBytes(resp, "data.removed").Int()), nil
+}

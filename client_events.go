@@ -1,0 +1,247 @@
+package happn
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/internal/wildcard"
+	"github.com/tidwall/gjson"
+)
+
+// ListenerID identifies a subscription made with On.
+type ListenerID int64
+
+// listener is one On subscription on the client side.
+type listener struct {
+	id      ListenerID
+	path    string
+	channel string
+	ref     string
+	handler func(*Event)
+	// remaining counts down to the end of a Count(n) subscription; 0
+	// means unlimited.
+	remaining int
+	// For "/**" subscriptions: the fixed part and the depth, so events
+	// deeper than the listener asked for are not delivered.
+	varPrefix string
+	depth     int
+}
+
+// On subscribes handler to events on path and returns the listener's id.
+// In a subscription path '*' stands for exactly one whole segment
+// ("/a/*" gets "/a/b" but not "/a/b/c"), a trailing "/**" for one to
+// Depth segments, and "*" alone for everything. Options: OnEvent, Count,
+// InitialCallback, InitialEmit, Depth, MergeOnly.
+func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts ...Option) (ListenerID, error) {
+	if handler == nil {
+		return 0, badRequest("On needs a handler")
+	}
+	o := collect(opts)
+	et := o.eventType
+	if et == "" {
+		et = AllEvents
+	}
+	channel := "/" + strings.ToUpper(string(et)) + "@" + path
+	if err := checkPath(channel, "on"); err != nil {
+		return 0, err
+	}
+	options := map[string]any{"event_type": string(et), "count": o.count}
+	if o.initialCallback != nil {
+		options["initialCallback"] = true
+	}
+	if o.initialEmit {
+		options["initialEmit"] = true
+	}
+	if o.depth > 0 {
+		options["depth"] = o.depth
+	}
+	if o.mergeOnly {
+		options["merge"] = true
+	}
+	raw, err := json.Marshal(options)
+	if err != nil {
+		return 0, err
+	}
+	l := &listener{id: ListenerID(c.nextID.Add(1)), path: path, channel: channel, handler: handler, remaining: o.count}
+	if strings.HasSuffix(path, "/**") {
+		l.varPrefix = strings.TrimSuffix(path, "**")
+		l.depth = o.depth
+		if l.depth <= 0 {
+			l.depth = DefaultDepth
+		}
+	}
+	// Register first: an event may arrive before the response does.
+	c.mu.Lock()
+	c.listeners[channel] = append(c.listeners[channel], l)
+	c.byID[l.id] = l
+	c.mu.Unlock()
+
+	resp, err := c.call(ctx, protocol.ActionOn, channel, true, []byte("null"), raw)
+	if err != nil {
+		c.dropListener(l)
+		return 0, err
+	}
+	data := gjson.GetBytes(resp, "data")
+	if data.IsArray() {
+		c.mu.Lock()
+		l.ref = gjson.GetBytes(resp, "_meta.referenceId").String()
+		c.mu.Unlock()
+		items := make([]Item, 0, len(data.Array()))
+		for _, el := range data.Array() {
+			items = append(items, parseListItem(el))
+		}
+		if o.initialCallback != nil {
+			o.initialCallback(items)
+		}
+		if o.initialEmit {
+			for i := range items {
+				l.handler(&Event{Data: items[i].Data, Meta: EventMeta{Path: items[i].Meta.Path, Channel: channel,
+					Created: items[i].Meta.Created, Modified: items[i].Meta.Modified}})
+			}
+		}
+	} else {
+		c.mu.Lock()
+		l.ref = data.Get("id").String()
+		c.mu.Unlock()
+	}
+	return l.id, nil
+}
+
+// OnAll subscribes handler to every event on the server.
+func (c *Client) OnAll(ctx context.Context, handler func(*Event), opts ...Option) (ListenerID, error) {
+	return c.On(ctx, "*", handler, opts...)
+}
+
+// dropListener forgets a listener locally; it reports whether it was
+// still registered.
+func (c *Client) dropListener(l *listener) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID[l.id] != l {
+		return false
+	}
+	delete(c.byID, l.id)
+	list := c.listeners[l.channel]
+	for i, other := range list {
+		if other == l {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(c.listeners, l.channel)
+	} else {
+		c.listeners[l.channel] = list
+	}
+	return true
+}
+
+// Off ends the subscription id.
+func (c *Client) Off(ctx context.Context, id ListenerID) error {
+	c.mu.Lock()
+	l := c.byID[id]
+	c.mu.Unlock()
+	if l == nil {
+		return badRequest("no listener with id " + strconv.FormatInt(int64(id), 10))
+	}
+	return c.off(ctx, l)
+}
+
+func (c *Client) off(ctx context.Context, l *listener) error {
+	if !c.dropListener(l) {
+		return nil
+	}
+	c.mu.Lock()
+	ref := l.ref
+	c.mu.Unlock()
+	opts, _ := json.Marshal(map[string]any{"referenceId": ref})
+	_, err := c.call(ctx, protocol.ActionOff, l.channel, true, []byte("null"), opts)
+	return err
+}
+
+// OffPath ends every subscription whose path matches pattern ('*'
+// crosses '/', case-insensitive, as happn-3's offPath).
+func (c *Client) OffPath(ctx context.Context, pattern string) error {
+	c.mu.Lock()
+	var matched []*listener
+	for _, l := range c.byID {
+		if wildcard.MatchFold(pattern, l.path) {
+			matched = append(matched, l)
+		}
+	}
+	c.mu.Unlock()
+	for _, l := range matched {
+		if err := c.off(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OffAll ends every subscription of this client.
+func (c *Client) OffAll(ctx context.Context) error {
+	c.mu.Lock()
+	c.listeners = make(map[string][]*listener)
+	c.byID = make(map[ListenerID]*listener)
+	c.mu.Unlock()
+	_, err := c.call(ctx, protocol.ActionOff, "*", true, []byte("null"), []byte(`{"referenceId":0}`))
+	return err
+}
+
+// dispatchEvent delivers one publication to the listeners of its channel.
+func (c *Client) dispatchEvent(frame []byte, meta gjson.Result) {
+	m := parseEventMeta(meta)
+	if m.Consistency == Acknowledged {
+		c.sendAck(m.PublicationID)
+	}
+	c.mu.Lock()
+	list := append([]*listener(nil), c.listeners[m.Channel]...)
+	c.mu.Unlock()
+	if len(list) == 0 {
+		return
+	}
+	ev := &Event{Data: json.RawMessage(gjson.GetBytes(frame, "data").Raw), Meta: m}
+	for _, l := range list {
+		if l.varPrefix != "" && segmentsBelow(l.varPrefix, m.Path) > l.depth {
+			continue
+		}
+		if l.remaining > 0 {
+			c.mu.Lock()
+			l.remaining--
+			last := l.remaining == 0
+			c.mu.Unlock()
+			if last {
+				go c.off(context.Background(), l)
+			}
+		}
+		l.handler(ev)
+	}
+}
+
+// segmentsBelow counts the segments of path after prefix.
+func segmentsBelow(prefix, path string) int {
+	rest := strings.TrimPrefix(strings.TrimPrefix(path, "/"), strings.TrimPrefix(prefix, "/"))
+	if rest == "" {
+		return 0
+	}
+	return strings.Count(rest, "/") + 1
+}
+
+// sendAck acknowledges an ACKNOWLEDGED publication. The answer is not
+// waited for.
+func (c *Client) sendAck(publicationID string) {
+	id := c.nextID.Add(1)
+	b := []byte(`{"action":"ack","eventId":`)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"data":`...)
+	b = protocol.AppendString(b, publicationID)
+	c.mu.Lock()
+	sid := c.sessionID
+	c.mu.Unlock()
+	b = append(b, `,"sessionId":`...)
+	b = protocol.AppendString(b, sid)
+	c.conn.Send(append(b, '}'))
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/transport"
+)
+
+// fileConfig is the JSON config file: the fields of happn.Config, with
+// durations as strings ("30s") or milliseconds, plus the listen address
+// and log level.
+type fileConfig struct {
+	Addr               string   `json:"addr"`
+	Data               string   `json:"data"`
+	Name               string   `json:"name"`
+	LogLevel           string   `json:"logLevel"`
+	MaxMessageSize     int64    `json:"maxMessageSize"`
+	QueueLimit         int      `json:"queueLimit"`
+	SlowConsumer       string   `json:"slowConsumer"`
+	PingInterval       duration `json:"pingInterval"`
+	MissedHeartbeats   int      `json:"missedHeartbeats"`
+	AcknowledgeTimeout duration `json:"acknowledgeTimeout"`
+	DefaultDepth       int      `json:"defaultDepth"`
+}
+
+func loadConfig(path string) (fileConfig, error) {
+	var fc fileConfig
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fc, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	return fc, nil
+}
+
+func (fc fileConfig) config(logger *slog.Logger) (happn.Config, error) {
+	cfg := happn.Config{
+		Name:               fc.Name,
+		DataPath:           fc.Data,
+		MaxMessageSize:     fc.MaxMessageSize,
+		QueueLimit:         fc.QueueLimit,
+		PingInterval:       time.Duration(fc.PingInterval),
+		MissedHeartbeats:   fc.MissedHeartbeats,
+		AcknowledgeTimeout: time.Duration(fc.AcknowledgeTimeout),
+		DefaultDepth:       fc.DefaultDepth,
+		Logger:             logger,
+	}
+	switch fc.SlowConsumer {
+	case "", "disconnect":
+		cfg.SlowConsumer = transport.Disconnect
+	case "drop":
+		cfg.SlowConsumer = transport.Drop
+	default:
+		return cfg, fmt.Errorf(`slowConsumer must be "disconnect" or "drop", not %q`, fc.SlowConsumer)
+	}
+	return cfg, nil
+}
+
+// duration reads "30s"-style strings or a number of milliseconds.
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		*d = duration(time.Duration(x) * time.Millisecond)
+	case string:
+		p, err := time.ParseDuration(x)
+		if err != nil {
+			return err
+		}
+		*d = duration(p)
+	default:
+		return fmt.Errorf("duration must be a string or milliseconds, not %s", b)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+// Command happn runs a standalone happn server: JSON documents on paths,
+// wildcard reads, search and publish/subscribe, spoken over happn-3's
+// websocket protocol so that happn-3's node and browser clients work
+// against it unchanged.
+//
+//	go run ./cmd/happn                       # :55000, data in ./happn.db
+//	go run ./cmd/happn -data :memory:        # nothing persisted
+//	go run ./cmd/happn -config happn.json    # settings from a file
+//
+// Flags override the config file. SIGINT or SIGTERM stops the server
+// gracefully (clients reconnect when it comes back).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/happn-go/happn"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "happn:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("happn", flag.ContinueOnError)
+	configPath := fs.String("config", "", "JSON config file (see README)")
+	addr := fs.String("addr", happn.DefaultAddr, "listen address")
+	data := fs.String("data", "happn.db", `data file, or ":memory:" to persist nothing`)
+	name := fs.String("name", "", "server name (default: persisted random name)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	fc := fileConfig{Addr: happn.DefaultAddr, Data: "happn.db", LogLevel: "info"}
+	if *configPath != "" {
+		loaded, err := loadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		fc = loaded
+	}
+	if set["addr"] || fc.Addr == "" {
+		fc.Addr = *addr
+	}
+	if set["data"] || fc.Data == "" {
+		fc.Data = *data
+	}
+	if set["name"] {
+		fc.Name = *name
+	}
+	if set["log-level"] || fc.LogLevel == "" {
+		fc.LogLevel = *logLevel
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(fc.LogLevel)); err != nil {
+		return fmt.Errorf("bad log level %q", fc.LogLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := fc.config(logger)
+	if err != nil {
+		return err
+	}
+	srv, err := happn.New(cfg)
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe(fc.Addr) }()
+	logger.Info("happn listening", "addr", fc.Addr, "data", fc.Data, "name", srv.Name())
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		srv.Close()
+		return err
+	case s := <-sig:
+		logger.Info("stopping", "signal", s.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package happn
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
+
+func itemMeta(it *store.Item) *protocol.ItemMeta {
+	return &protocol.ItemMeta{Path: it.Path, Created: it.Created, Modified: it.Modified, ModifiedBy: it.ModifiedBy}
+}
+
+// username returns the session's username, or "" when it has none.
+func (ss *session) username() string {
+	if id := ss.identity.Load(); id != nil {
+		return id.Username
+	}
+	return ""
+}
+
+// consistency validates options.consistency; the default is Transactional.
+func consistency(o *protocol.Options) (int, error) {
+	if !o.HasConsistency {
+		return Transactional, nil
+	}
+	if o.Consistency < Queued || o.Consistency > Acknowledged {
+		return 0, badRequest("invalid consistency " + strconv.Itoa(o.Consistency) + ": must be 0, 1, 2 or 3")
+	}
+	return o.Consistency, nil
+}
+
+// set stores data at a path and publishes the change (SPEC §2.5 set, §4).
+func (ss *session) set(ctx context.Context, req *protocol.Request) {
+	path := req.Path
+	if err := checkPath(path, "set"); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if err := ss.authorize(ctx, "set", path); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	o := &req.Options
+	level, err := consistency(o)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	ev := &event{action: pubsub.Set, path: path, publisher: ss, eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients}
+	switch {
+	case o.Increment != nil:
+		ss.increment(ctx, req, ev)
+	case o.Tag != "":
+		ss.tag(ctx, req, ev)
+	case o.NoStore:
+		ss.publishOnly(req, ev)
+	default:
+		ss.store(ctx, req, ev)
+	}
+}
+
+// store handles a plain, merge or sibling set.
+func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) {
+	o := &req.Options
+	data := normalizeData(req.Data, o.NullValue)
+	path := req.Path
+	if o.SetType == "sibling" {
+		// The item goes to a new child path; the event keeps the
+		// requested path, as happn-3 12.x.
+		path = path + "/" + ss.srv.siblings.Next()
+	}
+	by := ss.username()
+	lock := ss.srv.stripe(path)
+	lock.Lock()
+	defer lock.Unlock()
+	it, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
+		if o.Merge && cur != nil {
+			return store.Change{Data: mergeShallow(cur.Data, data), ModifiedBy: by}, nil
+		}
+		return store.Change{Data: data, ModifiedBy: by}, nil
+	})
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	ev.data, ev.created, ev.modified = it.Data, it.Created, it.Modified
+	if o.Merge {
+		ev.patch = data
+	}
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+		m := &protocol.ResponseMeta{Item: itemMeta(&it)}
+		if o.PublishResults && res != nil {
+			m.PublishResults = res.AppendResult(nil)
+		}
+		if o.NoDataResponse {
+			r := ss.response(req)
+			r.Published = published
+			ss.send(protocol.AppendNoDataResponse(nil, &r, it.Path))
+			return
+		}
+		ss.ok(req, it.Data, m, published)
+	})
+}
+
+// publishOnly handles a set with noStore (the client's publish): an
+// event without storing anything.
+func (ss *session) publishOnly(req *protocol.Request, ev *event) {
+	o := &req.Options
+	ev.data = normalizeData(req.Data, o.NullValue)
+	lock := ss.srv.stripe(req.Path)
+	lock.Lock()
+	defer lock.Unlock()
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+		if o.NoDataResponse {
+			r := ss.response(req)
+			r.Published = published
+			ss.send(protocol.AppendNoDataResponse(nil, &r, req.Path))
+			return
+		}
+		ss.ok(req, ev.data, &protocol.ResponseMeta{Item: &protocol.ItemMeta{Path: req.Path}}, published)
+	})
+}
+
+// increment atomically adds options.increment to data[gauge].value
+// (SPEC §4.3).
+func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *event) {
+	by := gjson.ParseBytes(req.Options.Increment)
+	if by.Type != gjson.Number {
+		ss.fail(req, badRequest("increment option value must be a number"))
+		return
+	}
+	gauge := gjson.ParseBytes(req.Data)
+	if gauge.Type != gjson.String {
+		ss.fail(req, badRequest("invalid increment counter field name, must be a string"))
+		return
+	}
+	var value float64
+	path := req.Path
+	lock := ss.srv.stripe(path)
+	lock.Lock()
+	defer lock.Unlock()
+	_, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
+		var old []byte
+		if cur != nil {
+			old = cur.Data
+		}
+		var data []byte
+		data, value = incrementGauge(old, gauge.Str, by.Float())
+		return store.Change{Data: data, ModifiedBy: ss.username()}, nil
+	})
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	b := []byte(`{"value":`)
+	b = appendNumber(b, value)
+	b = append(b, `,"gauge":`...)
+	b = protocol.AppendString(b, gauge.Str)
+	ev.data = append(b, '}')
+	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ *protocol.PublishResult) {
+		ss.ok(req, ev.data, nil, published)
+	})
+}
+
+// tagRoot is where tag snapshots are kept.
+const tagRoot = "/_TAGS"
+
+// tag snapshots the current item at a path under /_TAGS<path>/<id>
+// (SPEC §4.3, happn-3 12.x).
+func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
+	o := &req.Options
+	if !o.NullValue && len(req.Data) > 0 && string(req.Data) != "null" {
+		ss.fail(req, badRequest("Cannot set tag with new data."))
+		return
+	}
+	cur, ok, err := ss.srv.store.Get(ctx, req.Path)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if !ok {
+		ss.fail(req, badRequest("Attempt to tag something that doesn't exist in the first place"))
+		return
+	}
+	snapshot := []byte(`{"data":`)
+	snapshot = append(snapshot, cur.Data...)
+	snapshot = append(snapshot, `,"_meta":`...)
+	snapshot = protocol.AppendMeta(snapshot, itemMeta(&cur))
+	snapshot = append(snapshot, '}')
+	tagPath := tagRoot + req.Path + "/" + ss.srv.siblings.Next()
+	by := ss.username()
+	lock := ss.srv.stripe(req.Path)
+	lock.Lock()
+	defer lock.Unlock()
+	it, err := ss.srv.store.Update(ctx, tagPath, func(*store.Item) (store.Change, error) {
+		return store.Change{Data: snapshot, ModifiedBy: by}, nil
+	})
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	ev.data, ev.created, ev.modified = it.Data, it.Created, it.Modified
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
+		ss.ok(req, it.Data, &protocol.ResponseMeta{Item: itemMeta(&it), Tag: o.Tag}, published)
+	})
+}

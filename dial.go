@@ -1,0 +1,88 @@
+package happn
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/happn-go/happn/localclient"
+	"github.com/happn-go/happn/transport"
+)
+
+// Dial connects to the happn server at rawURL over a websocket and logs
+// in. rawURL may be http(s):// or ws(s)://, with or without the /primus
+// path: "http://127.0.0.1:55000" works. It works against happn-3 servers
+// too.
+func Dial(ctx context.Context, rawURL string, opts ...DialOption) (*Client, error) {
+	o := collectDial(opts)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	switch u.Scheme {
+	case "http", "":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	if !strings.HasPrefix(u.Path, transport.Path) {
+		u.Path = strings.TrimSuffix(u.Path, "/") + transport.Path
+	}
+	dopts := &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled}
+	if o.allowSelfSigned {
+		dopts.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
+	ws, _, err := websocket.Dial(ctx, u.String(), dopts)
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(-1)
+	c := newClient(&wsClientConn{ws: ws}, o)
+	if err := c.handshake(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// wsClientConn is the client's end of a websocket.
+type wsClientConn struct{ ws *websocket.Conn }
+
+func (w *wsClientConn) Read(ctx context.Context) ([]byte, error) {
+	for {
+		typ, b, err := w.ws.Read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if typ == websocket.MessageText {
+			return b, nil
+		}
+	}
+}
+
+func (w *wsClientConn) Send(frame []byte) error {
+	return w.ws.Write(context.Background(), websocket.MessageText, frame)
+}
+
+func (w *wsClientConn) Close() error { return w.ws.Close(websocket.StatusNormalClosure, "") }
+
+// LocalClient returns an in-process client. Its frames travel through a
+// channel-backed pseudo-socket into exactly the same session pipeline as
+// a websocket client's, so it sees what a remote client would.
+func (s *Server) LocalClient(ctx context.Context, opts ...DialOption) (*Client, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	o := collectDial(opts)
+	serverEnd, clientEnd := localclient.Pipe(transport.Info{URL: "local"}, s.cfg.QueueLimit, s.cfg.SlowConsumer)
+	go s.serveConn(serverEnd)
+	c := newClient(clientEnd, o)
+	if err := c.handshake(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,57 @@
+// Package happn is an embeddable happn server and client: a small
+// database of JSON documents on slash paths combined with
+// publish/subscribe, wire-compatible with happn-3.
+//
+// # Data model
+//
+// A document lives at a path such as "/factory/line-2/sensor-7". It is
+// always a JSON object: a string, number, boolean, array or null given to
+// Set is stored wrapped, as {"value": x}. Every document carries metadata
+// — its path, when it was created and last modified (Unix milliseconds),
+// and on secure servers who modified it. Paths are stored verbatim, so
+// "a/b" and "/a/b" are two documents. Set replaces a document (Merge
+// merges shallowly), Remove deletes, and every Set and Remove publishes
+// an event.
+//
+// # Three wildcard dialects
+//
+// happn gives '*' three meanings, and this package keeps all three:
+//
+//   - Reading and removing (Search, GetPaths, Count, Remove): '*'
+//     matches any run of characters, '/' included, and may be part of a
+//     segment: "/a/*" matches "/a/b/c", "/a/b*" matches "/a/bc".
+//     Case-sensitive.
+//   - Subscribing (On): '*' is exactly one whole segment, so "/a/*"
+//     hears "/a/b" but not "/a/b/c"; a trailing "/**" spans one to Depth
+//     segments (default 5); "*" alone hears everything.
+//   - Permissions (secure servers): '*' crosses '/' as in reading, but
+//     matching ignores case.
+//
+// # Events and consistency
+//
+// A subscriber's handler gets the event data and its meta: the path, the
+// channel it subscribed on ("/SET@/a/*"), the action, the publisher's
+// session and any custom meta. By default (Transactional) a Set returns
+// only after the event has been queued for every subscriber; Queued and
+// Deferred return first; Acknowledged returns first and later tells the
+// publisher how many subscribers acknowledged. Events for one path reach
+// each subscriber in the order the writes were committed.
+//
+// # Clients
+//
+// Dial connects over a websocket (to this server or to a happn-3 one);
+// Server.LocalClient connects in process through a channel-backed
+// pseudo-socket. Both are the same Client type and both go through the
+// same server pipeline: layers, decoding, authorization, action.
+//
+// # Concurrency
+//
+// Server and Client are safe for concurrent use. The server handles each
+// connection's requests in order on that connection's goroutine, and
+// different connections in parallel. A client calls its event handlers
+// one at a time on its own goroutine. A client that stops reading cannot
+// stall the server: its outbound queue is bounded (Config.QueueLimit) and
+// Config.SlowConsumer decides what happens when it is full. Wildcard reads
+// and searches do not hold a lock that stops writers for their whole
+// length.
+package happn

@@ -1,0 +1,116 @@
+package happn
+
+import (
+	"encoding/json"
+
+	"github.com/tidwall/gjson"
+)
+
+// Item is a stored document as a client sees it.
+type Item struct {
+	// Data is the document: always a JSON object. Primitives and arrays
+	// are stored wrapped, as {"value": x}.
+	Data json.RawMessage
+	// Meta is the document's metadata.
+	Meta ItemMeta
+}
+
+// ItemMeta is the metadata of a stored document.
+type ItemMeta struct {
+	Path string
+	// Created and Modified are Unix milliseconds.
+	Created    int64
+	Modified   int64
+	ModifiedBy string
+}
+
+// Decode unmarshals the item's data into v.
+func (it *Item) Decode(v any) error { return json.Unmarshal(it.Data, v) }
+
+func parseItemMeta(m gjson.Result) ItemMeta {
+	return ItemMeta{
+		Path:       m.Get("path").String(),
+		Created:    m.Get("created").Int(),
+		Modified:   m.Get("modified").Int(),
+		ModifiedBy: m.Get("modifiedBy").String(),
+	}
+}
+
+// parseListItem turns an element of an array response — the data with
+// "_meta" embedded — into an Item.
+func parseListItem(el gjson.Result) Item {
+	return Item{Data: json.RawMessage(withoutKey([]byte(el.Raw), "_meta")), Meta: parseItemMeta(el.Get("_meta"))}
+}
+
+// parseItems returns the items of an array response (its last element is
+// the response meta).
+func parseItems(frame []byte) []Item {
+	arr := gjson.ParseBytes(frame).Array()
+	if len(arr) == 0 {
+		return nil
+	}
+	items := make([]Item, 0, len(arr)-1)
+	for _, el := range arr[:len(arr)-1] {
+		items = append(items, parseListItem(el))
+	}
+	return items
+}
+
+// Event is a change delivered to a subscription handler.
+type Event struct {
+	// Data is the event's payload: the stored document for a set (or
+	// only the merged fields, for MergeOnly subscriptions), {"removed": n}
+	// for a remove, the published data for a Publish.
+	Data json.RawMessage
+	// Meta describes the event.
+	Meta EventMeta
+}
+
+// Decode unmarshals the event's data into v.
+func (e *Event) Decode(v any) error { return json.Unmarshal(e.Data, v) }
+
+// EventMeta is what happn tells a subscriber about an event.
+type EventMeta struct {
+	// Path is the path written (for a wildcard remove, the pattern).
+	Path string
+	// Channel is the subscription channel the event came through, e.g.
+	// "/SET@/a/*".
+	Channel string
+	// Action is "/SET@<path>" or "/REMOVE@<path>".
+	Action string
+	// SessionID is the publisher's session.
+	SessionID     string
+	PublicationID string
+	Consistency   int
+	// Created and Modified are the item's, for sets that stored one.
+	Created  int64
+	Modified int64
+	// Depth is the subscription depth of a "/**" subscription.
+	Depth int
+	// Raw is the whole _meta object, custom meta included.
+	Raw json.RawMessage
+}
+
+// Get returns a custom meta field (one set with the Meta option).
+func (m *EventMeta) Get(key string) json.RawMessage {
+	r := gjson.GetBytes(m.Raw, gjson.Escape(key))
+	if !r.Exists() {
+		return nil
+	}
+	return json.RawMessage(r.Raw)
+}
+
+func parseEventMeta(m gjson.Result) EventMeta {
+	return EventMeta{
+		Path:          m.Get("path").String(),
+		Channel:       m.Get("channel").String(),
+		Action:        m.Get("action").String(),
+		SessionID:     m.Get("sessionId").String(),
+		PublicationID: m.Get("publicationId").String(),
+		Consistency:   int(m.Get("consistency").Int()),
+		Created:       m.Get("created").Int(),
+		Modified:      m.Get("modified").Int(),
+		Depth:         int(m.Get("depth").Int()),
+		Raw:           json.RawMessage(m.Raw),
+	}
+}

@@ -1,0 +1,121 @@
+package happn
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/happn-go/happn/security"
+	"github.com/happn-go/happn/store"
+	"github.com/happn-go/happn/transport"
+)
+
+// Config configures a Server. The zero value is a working insecure server
+// that keeps its data in memory; every field documents its default.
+type Config struct {
+	// Name is the server's name, reported to clients by describe and in
+	// every login. Default: the name persisted in the store, or a new
+	// random one (then persisted) on first start.
+	Name string
+
+	// Store keeps the data. Default: a buntstore file at DataPath, or an
+	// in-memory store when DataPath is empty or ":memory:". A Store given
+	// here is closed by the Server's Close.
+	Store store.Store
+	// DataPath is the file the default store persists to. Ignored when
+	// Store is set. Default: "" (in memory). cmd/happn defaults it to
+	// ./happn.db.
+	DataPath string
+
+	// Security authenticates and authorizes sessions. Default:
+	// security.Open(), an insecure server.
+	Security security.Provider
+
+	// Transport accepts websocket clients. Default: &transport.Websocket{}
+	// configured from MaxMessageSize, QueueLimit and SlowConsumer.
+	Transport transport.Transport
+
+	// MaxMessageSize bounds a frame from a client. Default 10 MiB, as
+	// happn-3.
+	MaxMessageSize int64
+	// QueueLimit bounds the bytes waiting to be sent to one client.
+	// Default transport.DefaultQueueLimit (64 MiB).
+	QueueLimit int
+	// SlowConsumer says what happens to a client whose queue is full:
+	// transport.Disconnect (default) or transport.Drop.
+	SlowConsumer transport.SlowConsumerPolicy
+
+	// PingInterval is how often the server sends Primus heartbeats
+	// ("primus::ping::<ms>") to happn_4 sessions. Default 30 s, as
+	// happn-3. The happn-3 client gives up on a server after 45 s of
+	// silence, so keep it well below that.
+	PingInterval time.Duration
+	// MissedHeartbeats is how many heartbeats in a row a client may leave
+	// unanswered before the server drops it. Default 1 (as happn-3's
+	// allowSkippedHeartBeats): a dead client goes after two to three
+	// intervals. Negative means none may be missed.
+	MissedHeartbeats int
+
+	// AcknowledgeTimeout is how long an ACKNOWLEDGED publication waits
+	// for its subscribers' acks. Default 60 s, as happn-3.
+	AcknowledgeTimeout time.Duration
+
+	// DefaultDepth is the depth of a trailing "/**" subscription that
+	// gives none. Default 5, as happn-3.
+	DefaultDepth int
+
+	// InboundLayers see every message a client sends, in order, before it
+	// is decoded; OutboundLayers see every message sent to a client. See
+	// Layer.
+	InboundLayers  []Layer
+	OutboundLayers []Layer
+
+	// Logger receives the server's logs. Default: discard.
+	Logger *slog.Logger
+}
+
+// Defaults of Config fields.
+const (
+	DefaultPingInterval       = 30 * time.Second
+	DefaultAcknowledgeTimeout = 60 * time.Second
+	DefaultDepth              = 5
+	DefaultAddr               = "0.0.0.0:55000"
+)
+
+func (c Config) withDefaults() Config {
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.MissedHeartbeats == 0 {
+		c.MissedHeartbeats = 1
+	} else if c.MissedHeartbeats < 0 {
+		c.MissedHeartbeats = 0
+	}
+	if c.AcknowledgeTimeout <= 0 {
+		c.AcknowledgeTimeout = DefaultAcknowledgeTimeout
+	}
+	if c.DefaultDepth <= 0 {
+		c.DefaultDepth = DefaultDepth
+	}
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = transport.DefaultMaxMessageSize
+	}
+	if c.QueueLimit <= 0 {
+		c.QueueLimit = transport.DefaultQueueLimit
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Security == nil {
+		c.Security = security.Open()
+	}
+	if c.Transport == nil {
+		c.Transport = &transport.Websocket{
+			MaxMessageSize: c.MaxMessageSize,
+			QueueLimit:     c.QueueLimit,
+			SlowConsumer:   c.SlowConsumer,
+			PingInterval:   c.PingInterval,
+			Logger:         c.Logger,
+		}
+	}
+	return c
+}

@@ -1,0 +1,218 @@
+package happn
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/pubsub"
+)
+
+// Consistency levels of a publication (SPEC §4.5).
+const (
+	// Queued: the set returns at once; events follow.
+	Queued = 0
+	// Deferred: like Queued, and the publisher is told the outcome
+	// (OnPublished).
+	Deferred = 1
+	// Transactional (the default): every subscriber's event is queued
+	// before the set returns.
+	Transactional = 2
+	// Acknowledged: the set returns at once; subscribers acknowledge each
+	// event and the publisher is told how many did (OnPublished).
+	Acknowledged = 3
+)
+
+// event is one publication: what happened, where, by whom.
+type event struct {
+	action     pubsub.Action // pubsub.Set or pubsub.Remove
+	path       string        // the request path
+	publisher  *session
+	eventID    []byte
+	consistency int
+	// data is the payload for ordinary subscribers; patch the payload for
+	// merge subscribers (the request data, for a merge set).
+	data  []byte
+	patch []byte
+	created, modified int64
+	meta    []byte   // custom meta
+	targets []string // targetClients; nil means everyone
+}
+
+func (ev *event) publicationID() string {
+	return ev.publisher.id + "-" + string(ev.eventID)
+}
+
+// encodedFrame caches the frame for one (channel, depth, merge)
+// combination of a publication: every recipient with the same
+// combination gets the same bytes.
+type encodedFrame struct {
+	key   chanKey
+	frame []byte
+}
+
+// recipients is scratch space for one fan-out, pooled.
+type recipients struct {
+	subs   []*channelSub
+	seen   map[*channelState]struct{}
+	frames []encodedFrame
+}
+
+var recipientsPool = sync.Pool{New: func() any {
+	return &recipients{seen: make(map[*channelState]struct{})}
+}}
+
+// publish sends ev to every matching subscription: one frame per
+// (session, channel), encoded once per distinct channel. It returns the
+// counters of a publication result and, when track is true, how many
+// frames each session was sent (for ACKNOWLEDGED).
+func (s *Server) publish(ev *event, track bool) (protocol.PublishResult, map[*session]int) {
+	var res protocol.PublishResult
+	r := recipientsPool.Get().(*recipients)
+	defer func() {
+		clear(r.subs)
+		r.subs = r.subs[:0]
+		clear(r.seen)
+		clear(r.frames)
+		r.frames = r.frames[:0]
+		recipientsPool.Put(r)
+	}()
+	s.subs.Match(ev.action, ev.path, func(cs *channelSub, _ int) bool {
+		if ev.targets == nil || contains(ev.targets, cs.sess.id) {
+			r.subs = append(r.subs, cs)
+		}
+		return true
+	})
+	if len(r.subs) == 0 {
+		return res, nil
+	}
+	res.Queued = len(r.subs)
+	var counts map[*session]int
+	if track {
+		counts = make(map[*session]int)
+	}
+	pub := protocol.Publication{
+		Action:        "/" + actionName(ev.action) + "@" + ev.path,
+		SessionID:     ev.publisher.id,
+		Consistency:   ev.consistency,
+		PublicationID: ev.publicationID(),
+		Path:          ev.path,
+		Created:       ev.created,
+		Modified:      ev.modified,
+		Meta:          ev.meta,
+	}
+	if id := ev.publisher.identity.Load(); id != nil {
+		pub.OriginUsername = id.Username
+	}
+	var prefix, patchPrefix []byte
+	for _, cs := range r.subs {
+		// happn-3 sends at most one frame per (session, channel).
+		if len(r.subs) > 1 {
+			if _, dup := r.seen[cs.state]; dup {
+				continue
+			}
+			r.seen[cs.state] = struct{}{}
+		}
+		frame := r.frame(cs.key)
+		if frame == nil {
+			var p []byte
+			if cs.key.merge && ev.patch != nil {
+				if patchPrefix == nil {
+					pub.Data = ev.patch
+					patchPrefix = pub.AppendPrefix(nil)
+				}
+				p = patchPrefix
+			} else {
+				if prefix == nil {
+					pub.Data = ev.data
+					prefix = pub.AppendPrefix(nil)
+				}
+				p = prefix
+			}
+			frame = protocol.AppendSuffix(append(make([]byte, 0, len(p)+len(cs.key.channel)+64), p...), cs.key.channel, cs.key.depth, protocol.ProtocolHappn4)
+			r.frames = append(r.frames, encodedFrame{cs.key, frame})
+		}
+		if err := cs.sess.send(frame); err != nil {
+			res.Failed++
+			continue
+		}
+		res.Successful++
+		if track {
+			counts[cs.sess]++
+		}
+	}
+	return res, counts
+}
+
+// frame returns the cached frame for key, or nil.
+func (r *recipients) frame(key chanKey) []byte {
+	for i := range r.frames {
+		if r.frames[i].key == key {
+			return r.frames[i].frame
+		}
+	}
+	return nil
+}
+
+func actionName(a pubsub.Action) string {
+	if a == pubsub.Remove {
+		return "REMOVE"
+	}
+	return "SET"
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// afterWrite publishes ev and answers the publisher in the order its
+// consistency level asks for (SPEC §4.5). respond sends the response; it
+// is given whether the publication has happened and its result.
+func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool, res *protocol.PublishResult)) {
+	if !publish {
+		respond(false, nil)
+		return
+	}
+	switch ev.consistency {
+	case Transactional:
+		res, _ := s.publish(ev, false)
+		respond(true, &res)
+	case Acknowledged:
+		respond(false, nil)
+		res, counts := s.publish(ev, true)
+		s.acks.expect(ev, res, counts, s.cfg.AcknowledgeTimeout)
+	default: // Queued, Deferred
+		respond(false, nil)
+		res, _ := s.publish(ev, false)
+		ev.publisher.sendPublicationAck(ev, &res, "")
+	}
+}
+
+// sendPublicationAck tells the publisher the outcome of a publication.
+func (ss *session) sendPublicationAck(ev *event, res *protocol.PublishResult, errMsg string) {
+	ss.send(protocol.AppendPublicationAck(nil, ev.publicationID(), ev.eventID, res, errMsg, ss.proto()))
+}
+
+// parseChannel splits a subscription channel "/SET@/a/b" into its action
+// and path. Channels without '@' or with an unknown action are refused.
+func parseChannel(channel string) (pubsub.Action, string, bool) {
+	i := strings.IndexByte(channel, '@')
+	if i < 0 {
+		return 0, "", false
+	}
+	name, path := strings.TrimPrefix(channel[:i], "/"), channel[i+1:]
+	switch strings.ToUpper(name) {
+	case "SET":
+		return pubsub.Set, path, true
+	case "REMOVE":
+		return pubsub.Remove, path, true
+	case "ALL", "*":
+		return pubsub.All, path, true
+	}
+	return 0, "", false
+}

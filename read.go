@@ -1,0 +1,264 @@
+package happn
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/internal/query"
+	"github.com/happn-go/happn/internal/wildcard"
+	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store"
+)
+
+// searchSpec is a compiled get/count/remove request: criteria, sort,
+// projection and paging.
+type searchSpec struct {
+	criteria *query.Query
+	sort     *query.Sort
+	fields   *query.Projection
+	skip     int
+	limit    int
+}
+
+func compileSearch(o *protocol.Options) (*searchSpec, error) {
+	sp := &searchSpec{skip: o.Skip, limit: o.Limit}
+	var err error
+	if len(o.Criteria) > 0 {
+		if sp.criteria, err = query.Compile(o.Criteria); err != nil {
+			return nil, badRequest(err.Error())
+		}
+	}
+	if len(o.Sort) > 0 {
+		if sp.sort, err = query.CompileSort(o.Sort); err != nil {
+			return nil, badRequest(err.Error())
+		}
+	}
+	if len(o.Fields) > 0 {
+		if sp.fields, err = query.CompileFields(o.Fields); err != nil {
+			return nil, badRequest(err.Error())
+		}
+	}
+	return sp, nil
+}
+
+// coversSystem reports whether a data pattern can match a /_SYSTEM path.
+func coversSystem(pattern string) bool {
+	if !wildcard.HasWildcard(pattern) {
+		return isSystemPath(pattern)
+	}
+	prefix := wildcard.Prefix(pattern)
+	for _, sys := range []string{systemPrefix, systemPrefix[1:]} {
+		if strings.HasPrefix(sys, prefix) || strings.HasPrefix(prefix, sys) {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the items matching pattern and sp: criteria applied,
+// sorted, skipped and limited. /_SYSTEM items are never returned.
+func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]store.Item, error) {
+	filterSystem := coversSystem(pattern)
+	// Without a sort, items come in path order and the scan can stop as
+	// soon as the page is full.
+	stopAt := -1
+	if sp.sort == nil && sp.limit > 0 {
+		stopAt = sp.skip + sp.limit
+	}
+	var items []store.Item
+	for it, err := range s.store.Scan(ctx, pattern) {
+		if err != nil {
+			return nil, err
+		}
+		if filterSystem && isSystemPath(it.Path) {
+			continue
+		}
+		if sp.criteria != nil && !sp.criteria.MatchItem(it) {
+			continue
+		}
+		items = append(items, it)
+		if len(items) == stopAt {
+			break
+		}
+	}
+	if sp.sort != nil {
+		sort.SliceStable(items, func(i, j int) bool { return sp.sort.Less(items[i], items[j]) })
+	}
+	if sp.skip > 0 {
+		if sp.skip >= len(items) {
+			items = nil
+		} else {
+			items = items[sp.skip:]
+		}
+	}
+	if sp.limit > 0 && len(items) > sp.limit {
+		items = items[:sp.limit]
+	}
+	return items, nil
+}
+
+// get reads one item, or every item matching a wildcard path, optionally
+// filtered by criteria (SPEC §2.5 get, §5.1, §6).
+func (ss *session) get(ctx context.Context, req *protocol.Request) {
+	path := req.Path
+	if !req.HasPath {
+		ss.fail(req, badRequest("invalid path"))
+		return
+	}
+	if err := ss.authorize(ctx, "get", path); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	o := &req.Options
+	sp, err := compileSearch(o)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if !wildcard.HasWildcard(path) && !o.PathOnly && !o.CountOnly {
+		it, ok, err := ss.srv.store.Get(ctx, path)
+		if err != nil {
+			ss.fail(req, err)
+			return
+		}
+		if !ok || (sp.criteria != nil && !sp.criteria.MatchItem(it)) {
+			ss.ok(req, nil, nil, false)
+			return
+		}
+		data := it.Data
+		if sp.fields != nil {
+			data = sp.fields.Apply(data)
+		}
+		ss.ok(req, data, &protocol.ResponseMeta{Item: itemMeta(&it)}, false)
+		return
+	}
+	items, err := ss.srv.find(ctx, path, sp)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if o.CountOnly {
+		// happn-3 crashes on this request; answer it with the count.
+		ss.ok(req, countValue(len(items)), nil, false)
+		return
+	}
+	b := make([]byte, 0, 64+len(items)*96)
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		it := &items[i]
+		switch {
+		case o.PathOnly:
+			b = protocol.AppendItem(b, nil, &protocol.ItemMeta{Path: it.Path})
+		case sp.fields != nil:
+			b = protocol.AppendItem(b, sp.fields.Apply(it.Data), &protocol.ItemMeta{Path: it.Path})
+		default:
+			b = protocol.AppendItem(b, it.Data, itemMeta(it))
+		}
+	}
+	r := ss.response(req)
+	ss.send(protocol.AppendArrayEnd(b, &r))
+}
+
+func countValue(n int) []byte {
+	b := []byte(`{"value":`)
+	b = protocol.AppendInt(b, int64(n))
+	return append(b, '}')
+}
+
+// count counts the items matching a path and optional criteria. Unlike
+// happn-3, count is authorized exactly like get.
+func (ss *session) count(ctx context.Context, req *protocol.Request) {
+	path := req.Path
+	if err := ss.authorize(ctx, "get", path); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	sp, err := compileSearch(&req.Options)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if c, ok := ss.srv.store.(store.Counter); ok && sp.criteria == nil && !coversSystem(path) {
+		n, err := c.Count(ctx, path)
+		if err != nil {
+			ss.fail(req, err)
+			return
+		}
+		ss.ok(req, countValue(n), nil, false)
+		return
+	}
+	sp.skip, sp.limit, sp.sort = 0, 0, nil
+	items, err := ss.srv.find(ctx, path, sp)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	ss.ok(req, countValue(len(items)), nil, false)
+}
+
+// remove deletes one item or every item matching a pattern and publishes
+// one remove event with the request path (SPEC §2.5 remove).
+func (ss *session) remove(ctx context.Context, req *protocol.Request) {
+	path := req.Path
+	if err := checkPath(path, "remove"); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	if err := ss.authorize(ctx, "remove", path); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	o := &req.Options
+	level, err := consistency(o)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	sp, err := compileSearch(o)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	lock := ss.srv.stripe(path)
+	lock.Lock()
+	defer lock.Unlock()
+	n, err := ss.srv.delete(ctx, path, sp.criteria)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	data := []byte(`{"removed":`)
+	data = protocol.AppendInt(data, int64(n))
+	data = append(data, '}')
+	ev := &event{action: pubsub.Remove, path: path, publisher: ss, eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
+		ss.ok(req, data, &protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
+	})
+}
+
+// delete removes the items matching pattern (and criteria, when given),
+// never a /_SYSTEM item, and returns how many it removed.
+func (s *Server) delete(ctx context.Context, pattern string, criteria *query.Query) (int, error) {
+	if criteria == nil && !coversSystem(pattern) {
+		return s.store.Delete(ctx, pattern)
+	}
+	items, err := s.find(ctx, pattern, &searchSpec{criteria: criteria})
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, it := range items {
+		n, err := s.store.Delete(ctx, it.Path)
+		if err != nil {
+			return removed, err
+		}
+		removed += n
+	}
+	return removed, nil
+}

@@ -1,0 +1,237 @@
+package happn
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/happn-go/happn/internal/ids"
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/security"
+	"github.com/happn-go/happn/transport"
+	"github.com/tidwall/gjson"
+)
+
+// session is one client connection and what the server knows about it.
+// Its requests are handled in order by run's goroutine; other goroutines
+// (publishers, the heartbeat, Shutdown) only call send, heartbeat and end.
+type session struct {
+	srv  *Server
+	id   string
+	conn transport.Conn
+	info transport.Info
+
+	// busy is held while a request is being handled, so that end can wait
+	// for the request in flight.
+	busy sync.Mutex
+
+	// Set by configure-session and login, read by other goroutines.
+	protocol  atomic.Pointer[string]
+	version   string
+	browser   bool
+	loginInfo []byte // raw JSON of login data.info
+	identity  atomic.Pointer[security.Identity]
+	msgCount  int64
+
+	// Heartbeat state.
+	alive   atomic.Bool
+	skipped atomic.Int32
+
+	subsMu sync.Mutex
+	subs   map[string]*subscription // by reference id
+	chans  map[chanKey]*channelSub
+
+	ending atomic.Bool
+}
+
+var legacyProtocol = protocol.ProtocolLegacy
+
+func newSession(s *Server, c transport.Conn) *session {
+	ss := &session{srv: s, id: ids.UUID(), conn: c, info: c.Info()}
+	ss.protocol.Store(&legacyProtocol)
+	ss.alive.Store(true)
+	return ss
+}
+
+func (ss *session) proto() string { return *ss.protocol.Load() }
+
+// run reads and handles frames until the connection ends.
+func (ss *session) run(ctx context.Context) {
+	for {
+		frame, err := ss.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		ss.busy.Lock()
+		if ss.ending.Load() {
+			ss.busy.Unlock()
+			return
+		}
+		ss.handleFrame(ctx, frame)
+		ss.busy.Unlock()
+	}
+}
+
+// send queues a frame for the client, through the outbound layers.
+func (ss *session) send(frame []byte) error {
+	if layers := ss.srv.cfg.OutboundLayers; len(layers) > 0 {
+		m := Message{SessionID: ss.id, Frame: frame}
+		if err := runLayers(context.Background(), layers, &m); err != nil {
+			return err
+		}
+		frame = m.Frame
+	}
+	err := ss.conn.Send(frame)
+	if errors.Is(err, transport.ErrSlowConsumer) {
+		ss.srv.log.Warn("client is not reading; frame not queued", "session", ss.id, "policy", ss.srv.cfg.SlowConsumer)
+	}
+	return err
+}
+
+// heartbeat runs on the server's heartbeat goroutine every PingInterval.
+func (ss *session) heartbeat(now int64) {
+	if ss.proto() != protocol.ProtocolHappn4 {
+		// happn-3 pings only sessions that configured happn_4; older
+		// clients ping the server instead.
+		return
+	}
+	if ss.alive.Swap(false) {
+		ss.skipped.Store(0)
+	} else if int(ss.skipped.Add(1)) > ss.srv.cfg.MissedHeartbeats {
+		ss.srv.log.Info("dropping unresponsive client", "session", ss.id)
+		ss.conn.Close()
+		return
+	}
+	ss.send(protocol.Ping(now))
+}
+
+// end finishes the session: it waits for the request in flight, sends the
+// server-side-disconnect message and Primus' close signal when reason is
+// not empty, then closes the connection after flushing.
+func (ss *session) end(reason string) {
+	if ss.ending.Swap(true) {
+		return
+	}
+	ss.busy.Lock()
+	defer ss.busy.Unlock()
+	if reason != "" {
+		ss.send(protocol.DisconnectMessage(reason))
+		ss.send(protocol.ServerClose)
+	}
+	ss.conn.Close()
+}
+
+// handleFrame handles one frame from the client.
+func (ss *session) handleFrame(ctx context.Context, frame []byte) {
+	if kind, stamp := protocol.ParseControl(frame); kind != protocol.NotControl {
+		switch kind {
+		case protocol.ControlPong:
+			ss.alive.Store(true)
+		case protocol.ControlPing:
+			// Legacy clients (protocol < 4) ping the server.
+			ss.alive.Store(true)
+			ss.send(protocol.Pong(stamp))
+		case protocol.ControlID:
+			ss.send([]byte(`"primus::id::` + ss.id + `"`))
+		}
+		return
+	}
+	ss.msgCount++
+	if layers := ss.srv.cfg.InboundLayers; len(layers) > 0 {
+		m := Message{SessionID: ss.id, Inbound: true, Frame: frame}
+		if err := runLayers(ctx, layers, &m); err != nil {
+			ss.replyUndecoded(frame, asError(err))
+			return
+		}
+		frame = m.Frame
+	}
+	req, err := protocol.DecodeRequest(frame)
+	if err != nil {
+		ss.srv.log.Warn("failed to decode incoming data", "session", ss.id, "err", err)
+		ss.replyUndecoded(frame, badRequest(err.Error()))
+		return
+	}
+	ss.dispatch(ctx, &req)
+}
+
+// replyUndecoded answers a request that could not be decoded, when the
+// frame at least names an eventId to answer; otherwise the frame is
+// dropped (the client could not match an answer anyway).
+func (ss *session) replyUndecoded(frame []byte, e *Error) {
+	if !gjson.ValidBytes(frame) {
+		return
+	}
+	root := gjson.ParseBytes(frame)
+	eid := root.Get("eventId")
+	if !eid.Exists() {
+		return
+	}
+	r := protocol.Response{Protocol: ss.proto(), Action: root.Get("action").String(), EventID: []byte(eid.Raw)}
+	ss.send(protocol.AppendError(nil, &r, e.wire()))
+}
+
+// response returns the response fields for req.
+func (ss *session) response(req *protocol.Request) protocol.Response {
+	return protocol.Response{Protocol: ss.proto(), Action: req.Action, EventID: req.EventID, SessionID: req.SessionID}
+}
+
+// fail sends an error response to req.
+func (ss *session) fail(req *protocol.Request, err error) {
+	r := ss.response(req)
+	ss.send(protocol.AppendError(nil, &r, asError(err).wire()))
+}
+
+// ok sends a successful single-object response.
+func (ss *session) ok(req *protocol.Request, data []byte, m *protocol.ResponseMeta, published bool) {
+	r := ss.response(req)
+	r.Published = published
+	ss.send(protocol.AppendResponse(nil, &r, data, m))
+}
+
+// dispatch runs the action of a decoded request.
+func (ss *session) dispatch(ctx context.Context, req *protocol.Request) {
+	if req.Encrypted {
+		ss.fail(req, badRequest("Encrypted payloads are no longer supported"))
+		return
+	}
+	switch req.Action {
+	case protocol.ActionConfigureSession:
+		ss.configure(req)
+	case protocol.ActionDescribe:
+		ss.describe(req)
+	case protocol.ActionLogin:
+		ss.login(ctx, req)
+	case protocol.ActionSet:
+		ss.set(ctx, req)
+	case protocol.ActionGet:
+		ss.get(ctx, req)
+	case protocol.ActionCount:
+		ss.count(ctx, req)
+	case protocol.ActionRemove:
+		ss.remove(ctx, req)
+	case protocol.ActionOn:
+		ss.on(ctx, req)
+	case protocol.ActionOff:
+		ss.off(req)
+	case protocol.ActionAck:
+		ss.ack(req)
+	case protocol.ActionRequestNonce, protocol.ActionRevokeToken,
+		protocol.ActionDisconnectChildSessions, protocol.ActionChangePassword:
+		ss.securityAction(ctx, req)
+	default:
+		// happn-3 stays silent and the client times out after 60 s; an
+		// answer is kinder and costs nothing.
+		ss.fail(req, badRequest("unknown action: "+req.Action))
+	}
+}
+
+// authorize asks the security provider whether this session may do
+// action on path. Server records under /_SYSTEM are never reachable over
+// a connection, whatever the provider says.
+func (ss *session) authorize(ctx context.Context, action, path string) error {
+	if isSystemPath(path) {
+		return accessDenied(403, "unauthorized")
+	}
+	return ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path)
+}

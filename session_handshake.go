@@ -1,0 +1,140 @@
+package happn
+
+import (
+	"context"
+	"strings"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/security"
+	"github.com/tidwall/gjson"
+)
+
+var happn4 = protocol.ProtocolHappn4
+
+// configure handles configure-session: the client names its protocol
+// (which also turns server heartbeats on) and version.
+func (ss *session) configure(req *protocol.Request) {
+	data := gjson.ParseBytes(req.Data)
+	p := data.Get("protocol").String()
+	if p != protocol.ProtocolHappn4 {
+		ss.fail(req, badRequest("unsupported protocol "+p+": this server speaks "+protocol.ProtocolHappn4))
+		return
+	}
+	ss.protocol.Store(&happn4)
+	ss.version = data.Get("version").String()
+	ss.browser = data.Get("browser").Bool()
+	ss.ok(req, nil, nil, false)
+}
+
+// describe tells the client the server's name and whether it is secure.
+func (ss *session) describe(req *protocol.Request) {
+	b := []byte(`{"name":`)
+	b = protocol.AppendString(b, ss.srv.name)
+	b = append(b, `,"secure":`...)
+	if ss.srv.sec.Secure() {
+		b = append(b, "true"...)
+	} else {
+		b = append(b, "false"...)
+	}
+	if ss.browser {
+		b = append(b, `,"cookieName":"happn_token"`...)
+	}
+	b = append(b, '}')
+	ss.ok(req, b, nil, false)
+}
+
+// login authenticates the session and answers with the session record.
+func (ss *session) login(ctx context.Context, req *protocol.Request) {
+	data := gjson.ParseBytes(req.Data)
+	creds := security.Credentials{
+		Username:  data.Get("username").String(),
+		Password:  data.Get("password").String(),
+		Token:     data.Get("token").String(),
+		PublicKey: data.Get("publicKey").String(),
+		Digest:    data.Get("digest").String(),
+		LoginType: data.Get("loginType").String(),
+		AuthType:  data.Get("authType").String(),
+	}
+	if info := data.Get("info"); info.IsObject() {
+		ss.loginInfo = []byte(info.Raw)
+	}
+	id, err := ss.srv.sec.Login(ctx, security.LoginRequest{
+		Credentials: creds,
+		SessionID:   ss.id,
+		Type:        1,
+		Info:        ss.loginInfo,
+		RemoteIP:    ss.info.RemoteIP,
+		Local:       ss.info.Local,
+	})
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	ss.identity.Store(id)
+	ss.ok(req, ss.record(), nil, false)
+}
+
+// record encodes the session as happn-3 returns it from login (SPEC §2.5).
+func (ss *session) record() []byte {
+	b := []byte(`{"msgCount":`)
+	b = protocol.AppendInt(b, ss.msgCount)
+	b = append(b, `,"id":`...)
+	b = protocol.AppendString(b, ss.id)
+	b = append(b, `,"protocol":`...)
+	b = protocol.AppendString(b, ss.proto())
+	b = append(b, `,"happn":{"name":`...)
+	b = protocol.AppendString(b, ss.srv.name)
+	if ss.srv.sec.Secure() {
+		b = append(b, `,"secure":true}`...)
+	} else {
+		b = append(b, `,"secure":false}`...)
+	}
+	b = append(b, `,"headers":{`...)
+	first := true
+	for k, v := range ss.info.Headers {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = protocol.AppendString(b, k)
+		b = append(b, ':')
+		b = protocol.AppendString(b, v)
+	}
+	b = append(b, `},"encrypted":false,"address":{"ip":`...)
+	b = protocol.AppendString(b, ss.info.RemoteIP)
+	if ss.info.Secure {
+		b = append(b, `,"secure":true,"port":`...)
+	} else {
+		b = append(b, `,"secure":false,"port":`...)
+	}
+	b = protocol.AppendInt(b, int64(ss.info.RemotePort))
+	b = append(b, `},"url":`...)
+	b = protocol.AppendString(b, ss.info.URL)
+	b = append(b, `,"version":`...)
+	b = protocol.AppendString(b, ss.version)
+	b = append(b, `,"info":`...)
+	if ss.loginInfo != nil {
+		b = append(b, ss.loginInfo...)
+	} else {
+		b = append(b, "{}"...)
+	}
+	if id := ss.identity.Load(); id != nil && id.Token != "" {
+		b = append(b, `,"user":{"username":`...)
+		b = protocol.AppendString(b, id.Username)
+		b = append(b, `,"userid":`...)
+		b = protocol.AppendString(b, id.UserID)
+		b = append(b, `},"token":`...)
+		b = protocol.AppendString(b, id.Token)
+	}
+	return append(b, '}')
+}
+
+// securityAction answers the actions that only mean something on a
+// secure server.
+func (ss *session) securityAction(ctx context.Context, req *protocol.Request) {
+	if !ss.srv.sec.Secure() {
+		ss.fail(req, badRequest("Cannot "+req.Action+" Not Secure"))
+		return
+	}
+	ss.fail(req, badRequest(strings.TrimSpace(req.Action+" is not supported by this security provider")))
+}

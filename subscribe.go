@@ -1,0 +1,253 @@
+package happn
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
+
+// chanKey identifies the frames a subscription needs: the channel it is
+// echoed, its variable depth and whether it wants merge patches.
+type chanKey struct {
+	channel string
+	depth   int
+	merge   bool
+}
+
+// channelState stands for one (session, channel) pair; a publication
+// sends at most one frame per channelState.
+type channelState struct {
+	refs int
+}
+
+// channelSub is one entry of the server's subscription index: the
+// subscriptions of a session that share a chanKey.
+type channelSub struct {
+	sess    *session
+	key     chanKey
+	action  pubsub.Action
+	pattern string
+	state   *channelState
+	refs    int
+}
+
+// subscription is one successful "on" request.
+type subscription struct {
+	ref     string
+	cs      *channelSub
+	options []byte
+}
+
+// on subscribes the session to a channel (SPEC §2.5 on, §3).
+func (ss *session) on(ctx context.Context, req *protocol.Request) {
+	channel := req.Path
+	if err := checkPath(channel, "on"); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	action, pattern, ok := parseChannel(channel)
+	if !ok {
+		ss.fail(req, badRequest("Bad channel "+channel+": expected /SET@<path>, /REMOVE@<path> or /ALL@<path>"))
+		return
+	}
+	if err := ss.authorize(ctx, "on", pattern); err != nil {
+		ss.fail(req, err)
+		return
+	}
+	o := &req.Options
+	depth := 0
+	if strings.HasSuffix(pattern, "/**") || pattern == "**" {
+		depth = o.Depth
+		if depth <= 0 {
+			depth = ss.srv.cfg.DefaultDepth
+		}
+	}
+	sub := ss.subscribe(chanKey{channel: channel, depth: depth, merge: o.Merge}, action, pattern, o.Raw)
+
+	if !o.InitialCallback && !o.InitialEmit {
+		b := []byte(`{"id":`)
+		b = protocol.AppendString(b, sub.ref)
+		ss.ok(req, append(b, '}'), nil, false)
+		return
+	}
+	items, err := ss.initialValues(ctx, pattern, depth)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	b := []byte{'['}
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = protocol.AppendItem(b, items[i].Data, itemMeta(&items[i]))
+	}
+	b = append(b, ']')
+	ss.ok(req, b, &protocol.ResponseMeta{ReferenceID: sub.ref}, false)
+}
+
+// subscribe records a subscription and adds it to the server's index.
+func (ss *session) subscribe(key chanKey, action pubsub.Action, pattern string, options []byte) *subscription {
+	ss.subsMu.Lock()
+	defer ss.subsMu.Unlock()
+	if ss.subs == nil {
+		ss.subs = make(map[string]*subscription)
+		ss.chans = make(map[chanKey]*channelSub)
+	}
+	cs := ss.chans[key]
+	if cs == nil {
+		var state *channelState
+		for k, other := range ss.chans {
+			if k.channel == key.channel {
+				state = other.state
+				break
+			}
+		}
+		if state == nil {
+			state = &channelState{}
+		}
+		cs = &channelSub{sess: ss, key: key, action: action, pattern: pattern, state: state}
+		ss.chans[key] = cs
+		ss.srv.subs.Add(action, pattern, key.depth, cs)
+	}
+	cs.refs++
+	sub := &subscription{ref: ss.srv.refs.Next(), cs: cs, options: options}
+	ss.subs[sub.ref] = sub
+	return sub
+}
+
+// unsubscribe removes one subscription; the caller holds subsMu.
+func (ss *session) unsubscribe(sub *subscription) {
+	delete(ss.subs, sub.ref)
+	cs := sub.cs
+	cs.refs--
+	if cs.refs == 0 {
+		delete(ss.chans, cs.key)
+		ss.srv.subs.Remove(cs.action, cs.pattern, cs.key.depth, cs)
+	}
+}
+
+// clearSubscriptions removes every subscription of the session.
+func (ss *session) clearSubscriptions() {
+	ss.subsMu.Lock()
+	for _, sub := range ss.subs {
+		ss.unsubscribe(sub)
+	}
+	ss.subsMu.Unlock()
+	ss.srv.acks.forget(ss)
+}
+
+// initialValues returns the stored items a new subscription to pattern
+// would have been told about, oldest modification first (SPEC §2.5 on).
+func (ss *session) initialValues(ctx context.Context, pattern string, depth int) ([]store.Item, error) {
+	// A one-entry index answers "would this subscription hear a set on
+	// that path" with exactly the subscription dialect.
+	var one pubsub.Index[struct{}]
+	one.Add(pubsub.All, pattern, depth, struct{}{})
+	var items []store.Item
+	for it, err := range ss.srv.store.Scan(ctx, subscriptionScanPattern(pattern)) {
+		if err != nil {
+			return nil, err
+		}
+		if isSystemPath(it.Path) {
+			continue
+		}
+		heard := false
+		one.Match(pubsub.Set, it.Path, func(struct{}, int) bool { heard = true; return false })
+		if heard {
+			items = append(items, it)
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Modified < items[j].Modified })
+	return items, nil
+}
+
+// subscriptionScanPattern returns a data pattern that covers every path a
+// subscription pattern can match, so the store can narrow its scan.
+func subscriptionScanPattern(pattern string) string {
+	if i := strings.IndexByte(pattern, '*'); i >= 0 {
+		return pattern[:i] + "*"
+	}
+	return pattern
+}
+
+// off removes one subscription by reference, or all of them for "*".
+func (ss *session) off(req *protocol.Request) {
+	ref := gjson.ParseBytes(req.Options.ReferenceID)
+	ss.subsMu.Lock()
+	if req.Path == "*" && ref.Type != gjson.String {
+		removed := []byte(`{"id":false,"removed":[`)
+		n := 0
+		for _, sub := range ss.subs {
+			if n > 0 {
+				removed = append(removed, ',')
+			}
+			removed = ss.appendRecord(removed, sub)
+			ss.unsubscribe(sub)
+			n++
+		}
+		ss.subsMu.Unlock()
+		ss.ok(req, append(removed, "]}"...), nil, false)
+		return
+	}
+	sub := ss.subs[ref.String()]
+	if sub == nil {
+		ss.subsMu.Unlock()
+		ss.fail(req, badRequest("no subscription with referenceId "+ref.String()))
+		return
+	}
+	b := []byte(`{"id":`)
+	b = protocol.AppendString(b, sub.ref)
+	b = append(b, `,"removed":[`...)
+	b = ss.appendRecord(b, sub)
+	b = append(b, "]}"...)
+	ss.unsubscribe(sub)
+	ss.subsMu.Unlock()
+	ss.ok(req, b, nil, false)
+}
+
+// appendRecord appends the subscription record happn-3 echoes in off
+// responses. It describes only this session's own subscription.
+func (ss *session) appendRecord(b []byte, sub *subscription) []byte {
+	b = append(b, `{"subscriberKey":`...)
+	b = protocol.AppendString(b, ss.id)
+	b = append(b, `,"data":{"options":`...)
+	if sub.options != nil {
+		b = append(b, sub.options...)
+	} else {
+		b = append(b, "{}"...)
+	}
+	b = append(b, `,"session":{"id":`...)
+	b = protocol.AppendString(b, ss.id)
+	b = append(b, `,"protocol":`...)
+	b = protocol.AppendString(b, ss.proto())
+	b = append(b, `,"info":`...)
+	if ss.loginInfo != nil {
+		b = append(b, ss.loginInfo...)
+	} else {
+		b = append(b, "{}"...)
+	}
+	b = append(b, `},"ref":`...)
+	b = protocol.AppendString(b, sub.ref)
+	b = append(b, `,"action":`...)
+	b = protocol.AppendString(b, strings.ToUpper(map[pubsub.Action]string{pubsub.Set: "SET", pubsub.Remove: "REMOVE", pubsub.All: "ALL"}[sub.cs.action]))
+	b = append(b, `,"searchPath":`...)
+	b = protocol.AppendString(b, sub.cs.pattern)
+	b = append(b, `,"path":`...)
+	b = protocol.AppendString(b, sub.cs.pattern)
+	return append(b, "}}"...)
+}
+
+// ack records a subscriber's acknowledgement of an ACKNOWLEDGED
+// publication. The session acknowledging is the connection's own, not
+// whatever sessionId the request names.
+func (ss *session) ack(req *protocol.Request) {
+	id := gjson.ParseBytes(req.Data).String()
+	ss.srv.acks.ack(ss, id)
+	ss.ok(req, nil, nil, false)
+}
