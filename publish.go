@@ -25,18 +25,18 @@ const (
 
 // event is one publication: what happened, where, by whom.
 type event struct {
-	action     pubsub.Action // pubsub.Set or pubsub.Remove
-	path       string        // the request path
-	publisher  *session
-	eventID    []byte
+	action      pubsub.Action // pubsub.Set or pubsub.Remove
+	path        string        // the request path
+	publisher   *session
+	eventID     []byte
 	consistency int
 	// data is the payload for ordinary subscribers; patch the payload for
 	// merge subscribers (the request data, for a merge set).
-	data  []byte
-	patch []byte
+	data              []byte
+	patch             []byte
 	created, modified int64
-	meta    []byte   // custom meta
-	targets []string // targetClients; nil means everyone
+	meta              []byte   // custom meta
+	targets           []string // targetClients; nil means everyone
 }
 
 func (ev *event) publicationID() string {
