@@ -170,9 +170,19 @@ func (p Permissions) Allowed(action, path string) bool {
 // Permissions.Allowed, faster. A Checker is immutable and safe for
 // concurrent use; compile a new one when the permissions change.
 type Checker struct {
-	rules []rule
-	// anyWild says whether Allowed needs the lower-cased path.
-	anyWild bool
+	// exact are the patterns without '*', matched with strings.EqualFold
+	// as wildcard.MatchFold does. exactASCII indexes the ASCII ones by
+	// their lower-case form: for an ASCII path, EqualFold is then plain
+	// equality of lower-case forms. (A non-ASCII path can still equal an
+	// ASCII pattern under Unicode folding, e.g. the Kelvin sign and 'k',
+	// so it takes the scan.)
+	exact      []rule
+	exactASCII map[string][]int
+	exactOther []int // indexes of the non-ASCII exact patterns
+	// wild holds the patterns with '*', lower-cased, in a trie of their
+	// literal prefixes (the text before the first '*'): only patterns
+	// whose prefix starts the path are tried.
+	wild *prefixNode
 	// anyProhibit false lets Allowed stop at the first grant.
 	anyProhibit bool
 }
@@ -180,11 +190,40 @@ type Checker struct {
 // rule is one pattern with its actions as bit sets. Action names that
 // have no bit (Permissions need not be valid) are kept as strings.
 type rule struct {
-	pattern     string // lower-cased when wild, so only the path is folded per call
-	wild        bool
+	pattern     string // lower-cased when it has a '*', so only the path is folded per call
 	allow, deny uint16
 	allowOther  []string
 	denyOther   []string
+}
+
+// prefixNode is a node of a byte trie. rules are the wildcard patterns
+// whose literal prefix is the path from the root to this node.
+type prefixNode struct {
+	rules []rule
+	edges []byte
+	kids  []*prefixNode
+}
+
+func (n *prefixNode) child(b byte) *prefixNode {
+	for i, e := range n.edges {
+		if e == b {
+			return n.kids[i]
+		}
+	}
+	return nil
+}
+
+func (n *prefixNode) insert(prefix string, r rule) {
+	for i := 0; i < len(prefix); i++ {
+		next := n.child(prefix[i])
+		if next == nil {
+			next = &prefixNode{}
+			n.edges = append(n.edges, prefix[i])
+			n.kids = append(n.kids, next)
+		}
+		n = next
+	}
+	n.rules = append(n.rules, r)
 }
 
 // actionBit returns the bit of a known action name, or 0.
@@ -231,15 +270,10 @@ func actionBits(actions []string) (bits uint16, other []string) {
 
 // Compile returns a Checker for p. Later changes to p do not affect it.
 func (p Permissions) Compile() *Checker {
-	c := &Checker{rules: make([]rule, 0, len(p))}
+	c := &Checker{}
 	for _, pattern := range p.sortedPaths() {
 		perm := p[pattern]
-		r := rule{pattern: pattern, wild: wildcard.HasWildcard(pattern)}
-		if r.wild {
-			// The same folding as wildcard.MatchFold, done once here.
-			r.pattern = strings.ToLower(pattern)
-			c.anyWild = true
-		}
+		r := rule{pattern: pattern}
 		r.allow, r.allowOther = actionBits(perm.Actions)
 		r.deny, r.denyOther = actionBits(perm.Prohibit)
 		if r.deny != 0 || len(r.denyOther) > 0 {
@@ -248,7 +282,25 @@ func (p Permissions) Compile() *Checker {
 		if r.allow == 0 && len(r.allowOther) == 0 && r.deny == 0 && len(r.denyOther) == 0 {
 			continue // matches or not, it changes nothing
 		}
-		c.rules = append(c.rules, r)
+		if !wildcard.HasWildcard(pattern) {
+			if isASCII(pattern) {
+				if c.exactASCII == nil {
+					c.exactASCII = make(map[string][]int)
+				}
+				key := strings.ToLower(pattern)
+				c.exactASCII[key] = append(c.exactASCII[key], len(c.exact))
+			} else {
+				c.exactOther = append(c.exactOther, len(c.exact))
+			}
+			c.exact = append(c.exact, r)
+			continue
+		}
+		// The same folding as wildcard.MatchFold, done once here.
+		r.pattern = strings.ToLower(pattern)
+		if c.wild == nil {
+			c.wild = &prefixNode{}
+		}
+		c.wild.insert(wildcard.Prefix(r.pattern), r)
 	}
 	return c
 }
@@ -257,31 +309,58 @@ func (p Permissions) Compile() *Checker {
 // path, with the semantics of Permissions.Allowed.
 func (c *Checker) Allowed(action, path string) bool {
 	bit := actionBit(action)
-	var folded string
-	if c.anyWild {
-		folded = strings.ToLower(path)
-	}
 	granted := false
-	for i := range c.rules {
-		r := &c.rules[i]
-		var match bool
-		if r.wild {
-			match = wildcard.Match(r.pattern, folded)
-		} else {
-			match = strings.EqualFold(r.pattern, path)
-		}
-		if !match {
-			continue
-		}
+	// apply pools one matching rule; it returns true when the answer is
+	// settled: denied, or granted with no prohibition anywhere.
+	apply := func(r *rule) bool {
 		if r.deny&(bit|bitAll) != 0 || bit == 0 && slices.Contains(r.denyOther, action) {
-			return false
+			granted = false
+			return true
 		}
 		if r.allow&(bit|bitAll) != 0 || bit == 0 && slices.Contains(r.allowOther, action) {
-			if !c.anyProhibit {
-				return true
-			}
 			granted = true
+			return !c.anyProhibit
+		}
+		return false
+	}
+	folded := strings.ToLower(path)
+	if isASCII(path) {
+		for _, i := range c.exactASCII[folded] {
+			if apply(&c.exact[i]) {
+				return granted
+			}
+		}
+		for _, i := range c.exactOther {
+			if r := &c.exact[i]; strings.EqualFold(r.pattern, path) && apply(r) {
+				return granted
+			}
+		}
+	} else {
+		for i := range c.exact {
+			if r := &c.exact[i]; strings.EqualFold(r.pattern, path) && apply(r) {
+				return granted
+			}
 		}
 	}
+	for n, i := c.wild, 0; n != nil; i++ {
+		for j := range n.rules {
+			if r := &n.rules[j]; wildcard.Match(r.pattern, folded) && apply(r) {
+				return granted
+			}
+		}
+		if i == len(folded) {
+			break
+		}
+		n = n.child(folded[i])
+	}
 	return granted
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -133,6 +133,10 @@ var allowedCases = []struct {
 	{"regexp metacharacters are literal", Permissions{"/a.b/(c)/*": {Actions: []string{"get"}}}, "get", "/a.b/(c)/d", true},
 	{"dot is not any character", Permissions{"/a.b/*": {Actions: []string{"get"}}}, "get", "/aXb/d", false},
 	{"star anywhere", Permissions{"*/b/*": {Actions: []string{"get"}}}, "get", "/x/y/b/z", true},
+	{"Kelvin sign folds to k", Permissions{"/key": {Actions: []string{"get"}}}, "get", "/\u212aey", true},
+	{"Kelvin sign in a wildcard path", Permissions{"/ke*": {Actions: []string{"get"}}}, "get", "/\u212aey/x", true},
+	{"non-ASCII exact pattern", Permissions{"/\u00e9t\u00e9": {Actions: []string{"get"}}}, "get", "/\u00c9T\u00c9", true},
+	{"ASCII and non-ASCII exact patterns", Permissions{"/\u00e9": {Prohibit: []string{"get"}}, "/a": {Actions: []string{"get"}}}, "get", "/A", true},
 	{"star needs the suffix", Permissions{"/a/*/end": {Actions: []string{"get"}}}, "get", "/a/x/end/more", false},
 }
 
@@ -190,15 +194,6 @@ func referenceAllowed(p Permissions, action, path string) bool {
 		return false
 	}
 	return has(action) || has("*")
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // fuzzPermissions turns a compact string into permissions:
