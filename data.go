@@ -2,6 +2,7 @@ package happn
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/happn-go/happn/internal/protocol"
@@ -130,12 +131,12 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *event) {
 	by := gjson.ParseBytes(req.Options.Increment)
 	if by.Type != gjson.Number {
-		ss.fail(req, badRequest("increment option value must be a number"))
+		ss.fail(req, systemError("increment option value must be a number"))
 		return
 	}
 	gauge := gjson.ParseBytes(req.Data)
 	if gauge.Type != gjson.String {
-		ss.fail(req, badRequest("invalid increment counter field name, must be a string"))
+		ss.fail(req, systemError("invalid increment counter field name, must be a string"))
 		return
 	}
 	var value float64
@@ -166,6 +167,9 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 	})
 }
 
+// errUnchanged aborts a store update that finds nothing to do.
+var errUnchanged = errors.New("unchanged")
+
 // tagRoot is where tag snapshots are kept.
 const tagRoot = "/_TAGS"
 
@@ -174,16 +178,29 @@ const tagRoot = "/_TAGS"
 func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 	o := &req.Options
 	if !o.NullValue && len(req.Data) > 0 && string(req.Data) != "null" {
-		ss.fail(req, badRequest("Cannot set tag with new data."))
+		ss.fail(req, systemError("Cannot set tag with new data."))
 		return
 	}
-	cur, ok, err := ss.srv.store.Get(ctx, req.Path)
+	by := ss.username()
+	lock := ss.srv.stripe(req.Path)
+	lock.Lock()
+	defer lock.Unlock()
+	// Tagging a path that holds nothing creates it empty, as happn-3 does.
+	cur, err := ss.srv.store.Update(ctx, req.Path, func(cur *store.Item) (store.Change, error) {
+		if cur != nil {
+			return store.Change{}, errUnchanged
+		}
+		return store.Change{Data: []byte(`{}`), ModifiedBy: by}, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		var ok bool
+		cur, ok, err = ss.srv.store.Get(ctx, req.Path)
+		if err == nil && !ok {
+			err = systemError("tagged item vanished")
+		}
+	}
 	if err != nil {
 		ss.fail(req, err)
-		return
-	}
-	if !ok {
-		ss.fail(req, badRequest("Attempt to tag something that doesn't exist in the first place"))
 		return
 	}
 	snapshot := []byte(`{"data":`)
@@ -192,10 +209,6 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 	snapshot = protocol.AppendMeta(snapshot, itemMeta(&cur))
 	snapshot = append(snapshot, '}')
 	tagPath := tagRoot + req.Path + "/" + ss.srv.siblings.Next()
-	by := ss.username()
-	lock := ss.srv.stripe(req.Path)
-	lock.Lock()
-	defer lock.Unlock()
 	it, err := ss.srv.store.Update(ctx, tagPath, func(*store.Item) (store.Change, error) {
 		return store.Change{Data: snapshot, ModifiedBy: by}, nil
 	})

@@ -142,38 +142,29 @@ func (ss *session) clearSubscriptions() {
 	ss.srv.acks.forget(ss)
 }
 
-// initialValues returns the stored items a new subscription to pattern
-// would have been told about, oldest modification first (SPEC §2.5 on).
+// initialValues returns the stored items a new subscription reports
+// (SPEC §2.5 on), oldest modification first. As in happn-3 they are read
+// with the data dialect — "/a/*" includes "/a/b/c" — and for a "/**"
+// subscription limited to its depth.
 func (ss *session) initialValues(ctx context.Context, pattern string, depth int) ([]store.Item, error) {
-	// A one-entry index answers "would this subscription hear a set on
-	// that path" with exactly the subscription dialect.
-	var one pubsub.Index[struct{}]
-	one.Add(pubsub.All, pattern, depth, struct{}{})
+	scan := pattern
+	prefix := ""
+	if depth > 0 {
+		prefix = strings.TrimSuffix(pattern, "**")
+		scan = prefix + "*"
+	}
 	var items []store.Item
-	for it, err := range ss.srv.store.Scan(ctx, subscriptionScanPattern(pattern)) {
+	for it, err := range ss.srv.store.Scan(ctx, scan) {
 		if err != nil {
 			return nil, err
 		}
-		if isSystemPath(it.Path) {
+		if isSystemPath(it.Path) || (depth > 0 && segmentsBelow(prefix, it.Path) > depth) {
 			continue
 		}
-		heard := false
-		one.Match(pubsub.Set, it.Path, func(struct{}, int) bool { heard = true; return false })
-		if heard {
-			items = append(items, it)
-		}
+		items = append(items, it)
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Modified < items[j].Modified })
 	return items, nil
-}
-
-// subscriptionScanPattern returns a data pattern that covers every path a
-// subscription pattern can match, so the store can narrow its scan.
-func subscriptionScanPattern(pattern string) string {
-	if i := strings.IndexByte(pattern, '*'); i >= 0 {
-		return pattern[:i] + "*"
-	}
-	return pattern
 }
 
 // off removes one subscription by reference, or all of them for "*".

@@ -109,6 +109,8 @@ func infoFromRequest(r *http.Request) Info {
 			info.Headers[strings.ToLower(name)] = values[0]
 		}
 	}
+	// net/http moves the Host header out of r.Header.
+	info.Headers["host"] = r.Host
 	if host, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		info.RemoteIP = host
 		info.RemotePort, _ = strconv.Atoi(port)

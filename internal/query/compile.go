@@ -292,7 +292,7 @@ func regexOperand(f *field, v gjson.Result, options string) (*regexp.Regexp, err
 			flags = a[1].Str
 		}
 	default:
-		return nil, invalid("$regex for %q must be a string or a [pattern, flags] array, got %s", f.name, typeName(v))
+		return nil, invalid("$regex parameter value must be an Array or a string")
 	}
 	return compileRegex(pattern, flags+options)
 }

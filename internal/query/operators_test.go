@@ -253,7 +253,7 @@ func TestCompileErrors(t *testing.T) {
 		{`{"a":{"$exists":"yes"}}`, `$exists for "a" needs true or false`},
 		{`{"a":{"$gt":[1]}}`, `$gt for "a" needs a number, string, boolean or null, got an array`},
 		{`{"a":{"$lte":{}}}`, `$lte for "a" needs a number`},
-		{`{"a":{"$regex":5}}`, `$regex for "a" must be a string or a [pattern, flags] array`},
+		{`{"a":{"$regex":5}}`, `$regex parameter value must be an Array or a string`},
 		{`{"a":{"$regex":["x","i","m"]}}`, `[pattern, flags] array of strings`},
 		{`{"a":{"$regex":[]}}`, `[pattern, flags] array of strings`},
 		{`{"a":{"$regex":"x","$options":"g"}}`, `$regex flag 'g' is not supported`},
