@@ -1,0 +1,209 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/happn-go/happn/internal/wildcard"
+	"github.com/happn-go/happn/store"
+	"github.com/happn-go/happn/store/memstore"
+	"github.com/happn-go/happn/store/storetest"
+)
+
+// brokenEnv, when set, makes TestSuiteCatchesBugs run the suite against
+// the broken store it names, in a child process.
+const brokenEnv = "STORETEST_BROKEN"
+
+// wrapper is a memstore with some methods replaced to introduce a bug.
+type wrapper struct {
+	*memstore.Store
+	get    func(ctx context.Context, path string) (store.Item, bool, error)
+	update func(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error)
+	delete func(ctx context.Context, pattern string) (int, error)
+	scan   func(ctx context.Context, pattern string) iter.Seq2[store.Item, error]
+}
+
+func (w *wrapper) Get(ctx context.Context, path string) (store.Item, bool, error) {
+	if w.get != nil {
+		return w.get(ctx, path)
+	}
+	return w.Store.Get(ctx, path)
+}
+
+func (w *wrapper) Update(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error) {
+	if w.update != nil {
+		return w.update(ctx, path, fn)
+	}
+	return w.Store.Update(ctx, path, fn)
+}
+
+func (w *wrapper) Delete(ctx context.Context, pattern string) (int, error) {
+	if w.delete != nil {
+		return w.delete(ctx, pattern)
+	}
+	return w.Store.Delete(ctx, pattern)
+}
+
+func (w *wrapper) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, error] {
+	if w.scan != nil {
+		return w.scan(ctx, pattern)
+	}
+	return w.Store.Scan(ctx, pattern)
+}
+
+// broken maps a bug to a store that has it and to the check that must
+// catch it.
+var broken = map[string]struct {
+	check string
+	make  func(m *memstore.Store) *wrapper
+}{
+	"NoRevision": {"UpdateCreate", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.update = func(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error) {
+			it, err := m.Update(ctx, path, fn)
+			it.Revision = 0
+			return it, err
+		}
+		return w
+	}},
+	"WrapsFnError": {"UpdateFuncError", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.update = func(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error) {
+			it, err := m.Update(ctx, path, fn)
+			if err != nil {
+				err = fmt.Errorf("update: %w", err)
+			}
+			return it, err
+		}
+		return w
+	}},
+	"RacyUpdate": {"ConcurrentIncrements", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.update = func(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error) {
+			cur, ok, _ := m.Get(ctx, path)
+			var current *store.Item
+			if ok {
+				current = &cur
+			}
+			change, err := fn(current) // outside the store's lock
+			if err != nil {
+				return store.Item{}, err
+			}
+			return m.Update(ctx, path, func(*store.Item) (store.Change, error) { return change, nil })
+		}
+		return w
+	}},
+	"DeleteCountsNothing": {"DeleteExact", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.delete = func(ctx context.Context, pattern string) (int, error) {
+			_, err := m.Delete(ctx, pattern)
+			return 0, err
+		}
+		return w
+	}},
+	"SharedData": {"DataOwnership", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		var mu sync.Mutex
+		cache := map[string][]byte{}
+		w.get = func(ctx context.Context, path string) (store.Item, bool, error) {
+			it, ok, err := m.Get(ctx, path)
+			mu.Lock()
+			defer mu.Unlock()
+			if data, hit := cache[path]; hit && ok {
+				it.Data = data // hands every caller the same slice
+			}
+			cache[path] = it.Data
+			return it, ok, err
+		}
+		return w
+	}},
+	"Descending": {"ScanOrder", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.scan = func(ctx context.Context, pattern string) iter.Seq2[store.Item, error] {
+			return func(yield func(store.Item, error) bool) {
+				var items []store.Item
+				for it, err := range m.Scan(ctx, pattern) {
+					if err != nil {
+						yield(it, err)
+						return
+					}
+					items = append(items, it)
+				}
+				slices.Reverse(items)
+				for _, it := range items {
+					if !yield(it, nil) {
+						return
+					}
+				}
+			}
+		}
+		return w
+	}},
+	"PrefixOnly": {"ScanPatterns", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.scan = func(ctx context.Context, pattern string) iter.Seq2[store.Item, error] {
+			if wildcard.HasWildcard(pattern) {
+				pattern = wildcard.Prefix(pattern) + "*" // forgets everything after the first '*'
+			}
+			return m.Scan(ctx, pattern)
+		}
+		return w
+	}},
+	"IgnoresContext": {"ScanContext", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.scan = func(_ context.Context, pattern string) iter.Seq2[store.Item, error] {
+			return m.Scan(context.Background(), pattern)
+		}
+		return w
+	}},
+	"VagueClosed": {"Closed", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.get = func(ctx context.Context, path string) (store.Item, bool, error) {
+			it, ok, err := m.Get(ctx, path)
+			if errors.Is(err, store.ErrClosed) {
+				err = errors.New("closed")
+			}
+			return it, ok, err
+		}
+		return w
+	}},
+}
+
+// TestSuiteCatchesBugs runs the suite against stores with known bugs, each
+// in a child process, and checks that the suite fails them where it should.
+func TestSuiteCatchesBugs(t *testing.T) {
+	if name := os.Getenv(brokenEnv); name != "" {
+		storetest.Run(t, func(t *testing.T) store.Store { return broken[name].make(memstore.New()) })
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs the suite once per bug")
+	}
+	for name, b := range broken {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSuiteCatchesBugs$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), brokenEnv+"="+name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed a store with bug %s", name)
+			}
+			if want := "--- FAIL: TestSuiteCatchesBugs/" + b.check + " "; !strings.Contains(string(out), want) {
+				t.Errorf("bug %s: %q not in the output:\n%s", name, want, out)
+			}
+		})
+	}
+}
+
+func TestSuitePassesMemstore(t *testing.T) {
+	// The control for TestSuiteCatchesBugs: the unbroken wrapper passes.
+	storetest.Run(t, func(t *testing.T) store.Store { return &wrapper{Store: memstore.New()} })
+}
