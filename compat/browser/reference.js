@@ -69,8 +69,25 @@ async function startSecure(password) {
   };
 }
 
+// addLimitedUser creates a user in a group that may only get/set/on under pathPattern.
+async function addLimitedUser(server, { username, password, group, pathPattern }) {
+  const security = server.services.security;
+  const g = await security.groups.upsertGroup({
+    name: group,
+    permissions: { [pathPattern]: { actions: ['get', 'set', 'on'] } },
+  });
+  const u = await security.users.upsertUser({ username, password });
+  await security.groups.linkGroup(g, u);
+}
+
+// removePermission takes one action away from a group, which makes happn-3 send
+// security-data-changed to the group's sessions and drop their now-forbidden subscriptions.
+function removePermission(server, group, pathPattern, action) {
+  return server.services.security.groups.removePermission(group, pathPattern, action);
+}
+
 function stop(server, reconnect) {
   return new Promise((resolve) => server.stop({ reconnect: !!reconnect }, () => resolve()));
 }
 
-module.exports = { startInsecure, startSecure, stop, freePort, PING_INTERVAL };
+module.exports = { startInsecure, startSecure, addLimitedUser, removePermission, stop, freePort, PING_INTERVAL };

@@ -738,6 +738,32 @@ test('secure: revokeToken ends the session; no reconnect', ['secure'], async ({ 
   assert.equal(r.status, 2);
 });
 
+test('secure: permission removed → security-data-changed → listener dropped', ['reference'], async ({ page }) => {
+  const limited = { username: 'harness-user', password: 'harness-pass', group: 'harness-group', pathPattern: `${P}/allowed/*` };
+  await ctx.reference.addLimitedUser(limited);
+  await ev(page, async ({ url, limited, p }) => {
+    const c = await HappnClient.create({ url, username: limited.username, password: limited.password });
+    H.clients.limited = c;
+    H.limitedSent = H.tap(c, []);
+    H.limitedSystem = [];
+    c.onSystemMessage((key, data) => H.limitedSystem.push([key, data && data.whatHappnd]));
+    await c.on(p + '/allowed/*', { event_type: 'set' }, H.record('allowed'));
+    const denied = await c.on(p + '/elsewhere/*', { event_type: 'set' }, () => {}).then(() => null, (e) => H.err(e));
+    if (!denied || denied.code !== 403) throw new Error('expected 403 outside the allowed path, got ' + JSON.stringify(denied));
+  }, { url: ctx.secureUrl, limited, p: P });
+  await ctx.reference.removePermission(limited.group, limited.pathPattern, 'on');
+  const r = await ev(page, async (p) => {
+    const c = H.clients.limited;
+    await H.until(() => H.limitedSystem.some(([k]) => k === 'security-data-changed'), 5000, 'security-data-changed');
+    await H.until(() => !c._channels['/SET@' + p + '/allowed/*'], 5000, 'listener dropped');
+    const reOn = H.limitedSent.filter((f) => f.action === 'on' && f.path === '/SET@' + p + '/allowed/*').length;
+    await c.disconnect();
+    return { system: H.limitedSystem, reOn };
+  }, P);
+  assert.ok(r.system.some(([k, w]) => k === 'security-data-changed' && w === 'permission-removed'), JSON.stringify(r.system));
+  assert.equal(r.reOn, 2, 'expected the original on plus one re-check');
+});
+
 // ------------------------------------------------------------------------------------------------
 // main
 // ------------------------------------------------------------------------------------------------
@@ -760,6 +786,8 @@ async function setupReference() {
       await sleep(200);
       insecure = await reference.startInsecure(insecure.port);
     },
+    addLimitedUser: (opts) => reference.addLimitedUser(secure.server, opts),
+    removePermission: (group, pathPattern, action) => reference.removePermission(secure.server, group, pathPattern, action),
     stopAll: async () => {
       await reference.stop(insecure.server, false);
       await reference.stop(secure.server, false);

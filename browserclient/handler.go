@@ -1,0 +1,35 @@
+package browserclient
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+)
+
+// Handler returns an http.Handler that serves the browser client to GET and
+// HEAD requests as application/javascript, with an ETag honoured through
+// If-None-Match (304 Not Modified) and Cache-Control: no-cache (see the package
+// comment for why). Other methods get 405. It ignores the request path, so
+// mount it at Path. The handler is stateless and safe for concurrent use.
+func Handler() http.Handler {
+	return scriptHandler{}
+}
+
+type scriptHandler struct{}
+
+func (scriptHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/javascript; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// ServeContent does the conditional-request work (If-None-Match with weak
+	// comparison, lists and "*"), HEAD and Content-Length. The zero modtime
+	// keeps Last-Modified out: the ETag is the only validator.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(script))
+}
