@@ -51,6 +51,10 @@ func ExpandTemplates(p Permissions, ctx map[string]any) (Permissions, error) {
 	return out, errors.Join(errs...)
 }
 
+// maxTemplateExpansion bounds the paths one templated pattern may expand
+// to: several array placeholders multiply.
+const maxTemplateExpansion = 10_000
+
 // templatePart is a literal run of a pattern or, when key is set, a
 // placeholder.
 type templatePart struct {
@@ -87,41 +91,68 @@ func parseTemplate(pattern string) []templatePart {
 }
 
 // expandPattern returns every substitution of pattern's placeholders.
+// A key used twice takes the same value in both places, as happn-3's
+// replace-all does.
 func expandPattern(pattern string, ctx map[string]any) ([]string, error) {
 	if !strings.Contains(pattern, "{{") {
 		return []string{pattern}, nil
 	}
-	results := []string{""}
-	for _, part := range parseTemplate(pattern) {
+	parts := parseTemplate(pattern)
+	var keys []string
+	values := map[string][]string{}
+	total := 1
+	for _, part := range parts {
 		if part.key == "" {
-			for i := range results {
-				results[i] += part.literal
-			}
 			continue
 		}
-		values, err := templateValues(lookup(ctx, part.key))
+		if _, seen := values[part.key]; seen {
+			continue
+		}
+		v, err := templateValues(lookup(ctx, part.key))
 		if err != nil {
 			return nil, fmt.Errorf("%w: permission path %q, key %q: %v", ErrIllegalTemplateValue, pattern, part.key, err)
 		}
-		if len(values) == 0 {
+		if len(v) == 0 {
 			return nil, nil
 		}
-		next := make([]string, 0, len(results)*len(values))
-		for _, r := range results {
-			for _, v := range values {
-				next = append(next, r+v)
+		if total *= len(v); total > maxTemplateExpansion {
+			return nil, fmt.Errorf("%w: permission path %q expands to more than %d paths", ErrIllegalTemplateValue, pattern, maxTemplateExpansion)
+		}
+		keys = append(keys, part.key)
+		values[part.key] = v
+	}
+	// Count through every combination, the last key fastest.
+	results := make([]string, 0, total)
+	choice := make(map[string]int, len(keys))
+	var b strings.Builder
+	for {
+		b.Reset()
+		for _, part := range parts {
+			if part.key == "" {
+				b.WriteString(part.literal)
+			} else {
+				b.WriteString(values[part.key][choice[part.key]])
 			}
 		}
-		results = next
+		results = append(results, b.String())
+		k := len(keys) - 1
+		for ; k >= 0; k-- {
+			if choice[keys[k]]++; choice[keys[k]] < len(values[keys[k]]) {
+				break
+			}
+			choice[keys[k]] = 0
+		}
+		if k < 0 {
+			return results, nil
+		}
 	}
-	return results, nil
 }
 
-// lookup follows a dot-separated key through maps and arrays, as
-// lodash's _.get does for such keys. It returns nil when a step is
+// lookup follows a key such as "user.custom_data.sites[0]" through maps
+// and arrays, as lodash's _.get does. It returns nil when a step is
 // missing.
 func lookup(v any, key string) any {
-	for _, step := range strings.Split(key, ".") {
+	for _, step := range keySteps(key) {
 		v = decodeRaw(v)
 		switch x := v.(type) {
 		case map[string]any:
@@ -149,6 +180,40 @@ func lookup(v any, key string) any {
 		}
 	}
 	return decodeRaw(v)
+}
+
+// keySteps splits a lodash property path: dots separate steps, and
+// [0], ["name"] or ['name'] is a step of its own.
+func keySteps(key string) []string {
+	var steps []string
+	for {
+		i := strings.IndexAny(key, ".[")
+		if i < 0 {
+			return append(steps, key)
+		}
+		if key[i] == '.' {
+			steps = append(steps, key[:i])
+			key = key[i+1:]
+			continue
+		}
+		end := strings.IndexByte(key[i:], ']')
+		if end < 0 {
+			return append(steps, key) // an unclosed '[' is literal
+		}
+		if i > 0 {
+			steps = append(steps, key[:i])
+		}
+		inner := key[i+1 : i+end]
+		if len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') && inner[len(inner)-1] == inner[0] {
+			inner = inner[1 : len(inner)-1]
+		}
+		steps = append(steps, inner)
+		key = key[i+end+1:]
+		if key == "" {
+			return steps
+		}
+		key = strings.TrimPrefix(key, ".") // "a[0].b"
+	}
 }
 
 // decodeRaw turns JSON text into the values lookup walks.

@@ -39,7 +39,11 @@ func TestExpandTemplates(t *testing.T) {
 		{"matrix", Permissions{"/{{user.custom_data.sites}}/{{user.custom_data.floors}}": get},
 			Permissions{"/n1/1": get, "/n1/2": get, "/n2/1": get, "/n2/2": get}},
 		{"same key twice", Permissions{"/{{user.username}}/{{user.username}}": get}, Permissions{"/alice/alice": get}},
+		{"same array key twice takes one value", Permissions{"/{{user.custom_data.sites}}/x/{{user.custom_data.sites}}": get},
+			Permissions{"/n1/x/n1": get, "/n2/x/n2": get}},
 		{"array index", Permissions{"/c/{{user.custom_data.sites.1}}": get}, Permissions{"/c/n2": get}},
+		{"bracket index", Permissions{"/c/{{user.custom_data.sites[1]}}": get}, Permissions{"/c/n2": get}},
+		{"bracket name", Permissions{`/c/{{user["custom_data"].site}}`: get}, Permissions{"/c/north": get}},
 		{"Go string slice", Permissions{"/g/{{groups}}": get}, Permissions{"/g/g1": get, "/g/g2": get}},
 		{"bool", Permissions{"/f/{{user.custom_data.flag}}": get}, Permissions{"/f/true": get}},
 		{"raw JSON", Permissions{"/z/{{user.custom_data.raw.zone}}": get}, Permissions{"/z/z1": get, "/z/z2": get}},
@@ -68,6 +72,24 @@ func TestExpandTemplates(t *testing.T) {
 	}
 }
 
+func TestKeySteps(t *testing.T) {
+	for key, want := range map[string][]string{
+		"a":          {"a"},
+		"a.b":        {"a", "b"},
+		"a[0]":       {"a", "0"},
+		"a[0].b":     {"a", "0", "b"},
+		"a.b[0]":     {"a", "b", "0"},
+		"a[1][2]":    {"a", "1", "2"},
+		`a["x.y"].c`: {"a", "x.y", "c"},
+		`a['x']`:     {"a", "x"},
+		"a[0":        {"a[0"},
+	} {
+		if got := keySteps(key); !reflect.DeepEqual(got, want) {
+			t.Errorf("keySteps(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
 func TestExpandTemplatesNoReinterpretation(t *testing.T) {
 	// A value that looks like a placeholder stays text: it is not looked
 	// up again.
@@ -93,13 +115,19 @@ func TestExpandTemplatesRejectsPromotion(t *testing.T) {
 		{"star in string slice", map[string]any{"v": []string{"ok", "*"}}},
 		{"object value", map[string]any{"v": map[string]any{"a": "b"}}},
 		{"null in array", map[string]any{"v": []any{"a", nil}}},
+		{"too many combinations", map[string]any{"v": []any{"a"}, "big": make([]string, 200), "big2": make([]string, 200)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := Permissions{"/x/{{v}}": get, "/keep/{{k}}": get}
+			in := Permissions{"/x/{{v}}/{{big}}/{{big2}}": get, "/keep/{{k}}": get}
+			for _, k := range []string{"big", "big2"} {
+				if tt.ctx[k] == nil {
+					tt.ctx[k] = []string{"1"}
+				}
+			}
 			tt.ctx["k"] = "yes"
 			got, err := ExpandTemplates(in, tt.ctx)
-			if !errors.Is(err, ErrIllegalTemplateValue) || !strings.Contains(err.Error(), "/x/{{v}}") {
+			if !errors.Is(err, ErrIllegalTemplateValue) || !strings.Contains(err.Error(), "/x/{{v}}/{{big}}/{{big2}}") {
 				t.Fatalf("err = %v, want ErrIllegalTemplateValue naming the pattern", err)
 			}
 			if want := (Permissions{"/keep/yes": get}); !reflect.DeepEqual(got, want) {
