@@ -49,7 +49,7 @@ func (ix *Index[V]) Add(action Action, pattern string, depth int, v V) {
 		nd = nd.walk(pt.prefix, segments(pt.prefix))
 	}
 	if pt.deep {
-		nd.deep[action] = append(nd.deep[action], deepSub[V]{v, normDepth(true, depth)})
+		nd.addDeep(action, deepSub[V]{v, normDepth(true, depth)})
 		return
 	}
 	nd.subs[action] = append(nd.subs[action], v)

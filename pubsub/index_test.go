@@ -256,13 +256,13 @@ func TestRemovePrunes(t *testing.T) {
 	ix.Add(Set, "/a/b/**", 0, 3)
 	ix.Add(Set, "/a/b", 0, 4)
 	ix.Remove(Set, "/a/b/c", 0, 1)
-	a := ix.root.lits["a"]
-	if b := a.lits["b"]; b == nil || b.lits != nil {
+	a := ix.root.child("a")
+	if b := a.child("b"); b == nil || b.lit != nil || b.lits != nil {
 		t.Fatalf("after removing /a/b/c: /a/b node = %+v, want kept with no literal children", b)
 	}
 	ix.Remove(Set, "/a/b/**", 0, 3)
 	ix.Remove(Set, "/a/b", 0, 4)
-	if a.lits != nil || a.star == nil {
+	if a.lit != nil || a.lits != nil || a.star == nil {
 		t.Fatalf("after removing /a/b: /a node = %+v, want only the star child", a)
 	}
 	ix.Remove(Set, "/a/*/d", 0, 2)

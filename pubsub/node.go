@@ -8,17 +8,26 @@ import (
 // node is one trie node: the subscriptions reachable after consuming the
 // segments on the way from the root to it.
 type node[V comparable] struct {
-	// lits are the children for literal segments, star the one for "*".
-	lits map[string]*node[V]
+	// The children for literal segments: the first one inline (litSeg,
+	// lit), then all of them in lits. Most nodes of a big index have one
+	// child, and a map would cost two more cache misses on every Match.
+	litSeg string
+	lit    *node[V]
+	lits   map[string]*node[V]
+	// star is the child for "*".
 	star *node[V]
 	// subs are the subscriptions whose pattern ends here, by action.
 	subs [numActions][]V
 	// deep are the variable-depth subscriptions whose trailing "/**" starts
 	// here, by action. Each is stored once with its depth; expanding it into
 	// depth patterns, as happn-3 does, would multiply memory and Add/Remove
-	// work by the depth for nothing.
-	deep [numActions][]deepSub[V]
+	// work by the depth for nothing. Few nodes have any, so they sit behind
+	// a pointer that keeps every other node small.
+	deep *deepSubs[V]
 }
+
+// deepSubs are a node's variable-depth subscriptions, by action.
+type deepSubs[V comparable] [numActions][]deepSub[V]
 
 // deepSub is a variable-depth subscription.
 type deepSub[V comparable] struct {
@@ -31,7 +40,19 @@ func (nd *node[V]) child(seg string) *node[V] {
 	if seg == "*" {
 		return nd.star
 	}
-	return nd.lits[seg]
+	return nd.litChild(seg)
+}
+
+// litChild returns the literal child for seg, or nil. A "*" in an event
+// path is literal text, and no literal child is ever made for "*".
+func (nd *node[V]) litChild(seg string) *node[V] {
+	if nd.lits != nil {
+		return nd.lits[seg]
+	}
+	if nd.lit != nil && nd.litSeg == seg {
+		return nd.lit
+	}
+	return nil
 }
 
 // makeChild returns the child for seg, creating it if needed.
@@ -44,12 +65,18 @@ func (nd *node[V]) makeChild(seg string) *node[V] {
 		nd.star = c
 		return c
 	}
-	if nd.lits == nil {
-		nd.lits = make(map[string]*node[V])
-	}
-	// Clone: seg may be a slice of a large request buffer the map would
+	// Clone: seg may be a slice of a large request buffer the node would
 	// otherwise keep alive.
-	nd.lits[strings.Clone(seg)] = c
+	seg = strings.Clone(seg)
+	switch {
+	case nd.lits != nil:
+		nd.lits[seg] = c
+	case nd.lit == nil:
+		nd.litSeg, nd.lit = seg, c
+	default:
+		nd.lits = map[string]*node[V]{nd.litSeg: nd.lit, seg: c}
+		nd.litSeg, nd.lit = "", nil
+	}
 	return c
 }
 
@@ -57,6 +84,10 @@ func (nd *node[V]) makeChild(seg string) *node[V] {
 func (nd *node[V]) dropChild(seg string) {
 	if seg == "*" {
 		nd.star = nil
+		return
+	}
+	if nd.lits == nil {
+		nd.litSeg, nd.lit = "", nil
 		return
 	}
 	delete(nd.lits, seg)
@@ -67,15 +98,33 @@ func (nd *node[V]) dropChild(seg string) {
 
 // empty reports whether the node holds nothing and can be pruned.
 func (nd *node[V]) empty() bool {
-	if nd.star != nil || len(nd.lits) > 0 {
+	if nd.star != nil || nd.lit != nil || len(nd.lits) > 0 {
 		return false
 	}
 	for a := range numActions {
-		if len(nd.subs[a]) > 0 || len(nd.deep[a]) > 0 {
+		if len(nd.subs[a]) > 0 {
 			return false
 		}
 	}
-	return true
+	return nd.deep == nil
+}
+
+// addDeep adds a variable-depth subscription.
+func (nd *node[V]) addDeep(a Action, d deepSub[V]) {
+	if nd.deep == nil {
+		nd.deep = new(deepSubs[V])
+	}
+	nd.deep[a] = append(nd.deep[a], d)
+}
+
+// pruneDeep drops the deep set once it holds nothing.
+func (nd *node[V]) pruneDeep() {
+	for a := range numActions {
+		if len(nd.deep[a]) > 0 {
+			return
+		}
+	}
+	nd.deep = nil
 }
 
 // walk returns the node at the end of the left segments of p, creating the
@@ -95,7 +144,11 @@ func (nd *node[V]) walk(p string, left int) *node[V] {
 func (nd *node[V]) remove(a Action, p string, left int, deep bool, depth int, v V) bool {
 	if left == 0 {
 		if deep {
-			return deleteOne(&nd.deep[a], deepSub[V]{v, depth})
+			if nd.deep == nil || !deleteOne(&nd.deep[a], deepSub[V]{v, depth}) {
+				return false
+			}
+			nd.pruneDeep()
+			return true
 		}
 		return deleteOne(&nd.subs[a], v)
 	}
@@ -116,7 +169,18 @@ func (nd *node[V]) removeFunc(pred func(V) bool) int {
 	n := 0
 	for a := range numActions {
 		n += deleteFunc(&nd.subs[a], pred)
-		n += deleteFunc(&nd.deep[a], func(d deepSub[V]) bool { return pred(d.v) })
+	}
+	if nd.deep != nil {
+		for a := range numActions {
+			n += deleteFunc(&nd.deep[a], func(d deepSub[V]) bool { return pred(d.v) })
+		}
+		nd.pruneDeep()
+	}
+	if nd.lit != nil {
+		n += nd.lit.removeFunc(pred)
+		if nd.lit.empty() {
+			nd.litSeg, nd.lit = "", nil
+		}
 	}
 	for seg, c := range nd.lits {
 		n += c.removeFunc(pred)
@@ -141,13 +205,11 @@ func (nd *node[V]) match(a Action, p string, left int, yield func(V, int) bool) 
 		return yieldSubs(nd.subs[All], yield) && (a == All || yieldSubs(nd.subs[a], yield))
 	}
 	// A "/**" starting here covers the remaining 1..depth segments.
-	if !yieldDeep(nd.deep[All], left, yield) || (a != All && !yieldDeep(nd.deep[a], left, yield)) {
+	if d := nd.deep; d != nil && (!yieldDeep(d[All], left, yield) || (a != All && !yieldDeep(d[a], left, yield))) {
 		return false
 	}
 	seg, rest := cut(p)
-	// The event's segment is literal: a "*" in it finds no literal child
-	// (none is ever made for "*") and only the star child below.
-	if c := nd.lits[seg]; c != nil && !c.match(a, rest, left-1, yield) {
+	if c := nd.litChild(seg); c != nil && !c.match(a, rest, left-1, yield) {
 		return false
 	}
 	if nd.star != nil {
