@@ -552,6 +552,20 @@ test('heartbeat watchdog: silence longer than pingTimeout triggers a reconnect',
   assert.deepEqual(r, ['connection-ended', 'reconnect-scheduled:60000']);
 });
 
+test('heartbeat watchdog stays quiet while the server pings', ['reference'], async ({ page }) => {
+  const interval = ctx.reference.pingInterval;
+  const r = await ev(page, async ({ url, interval }) => {
+    const seen = [];
+    const c = await HappnClient.create({ url, pingTimeout: interval + 1000 });
+    c.onEvent('connection-ended', () => seen.push('connection-ended'));
+    await H.sleep(interval * 3 + 500);
+    const status = c.status;
+    await c.disconnect();
+    return { seen, status };
+  }, { url: ctx.url, interval });
+  assert.deepEqual(r, { seen: [], status: 1 });
+});
+
 test('server ping is answered with a pong', ['heartbeat'], async ({ page }) => {
   const wait = ctx.reference ? ctx.reference.pingInterval * 2 + 1000 : 40000;
   const r = await ev(page, async ({ url, wait }) => {

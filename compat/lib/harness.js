@@ -168,6 +168,19 @@ class Context {
     });
   }
 
+  /**
+   * origin returns the extra event meta a secure server adds for a publisher c:
+   * {eventOrigin:{username, id}} (SPEC §3.1), or {} on an insecure server.
+   */
+  origin(c) {
+    return this.secure ? { eventOrigin: { username: this.credentials.username, id: c.session.id } } : {};
+  }
+
+  /** metaKeys adds 'eventOrigin' to a list of event meta keys on a secure server. */
+  metaKeys(keys) {
+    return this.secure ? [...keys, 'eventOrigin'] : keys;
+  }
+
   /** sleep waits ms. */
   sleep(ms) {
     return sleep(ms);

@@ -324,6 +324,17 @@ module.exports = [
     },
   },
   {
+    name: 'remove with options.criteria removes only the matching items',
+    needs: ['remove-criteria'], // happn-3 13.x (12.x ignores the criteria and removes every match)
+    async run(t) {
+      const c = await t.client();
+      for (let i = 0; i < 5; i++) await c.set(t.path('rc', String(i)), { i, odd: i % 2 === 1 });
+      const r = await c.remove(t.path('rc', '*'), { criteria: { odd: true } });
+      t.eq(t.strip(r), { removed: 2 }, 'remove result');
+      t.eq((await c.get(t.path('rc', '*'))).map((x) => x.i), [0, 2, 4], 'what is left');
+    },
+  },
+  {
     name: 'increment creates and adds to a gauge, returning {value, gauge}',
     async run(t) {
       const c = await t.client();

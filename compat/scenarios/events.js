@@ -11,7 +11,6 @@ const dataFrames = (frames) => frames.filter((m) => m && !Array.isArray(m) && m.
 // rel returns a path relative to the scenario prefix (for readable comparisons).
 const rel = (t, p) => (p.startsWith(t.prefix + '/') ? p.slice(t.prefix.length + 1) : p);
 
-const SET_META_KEYS = ['action', 'type', 'sessionId', 'consistency', 'publicationId', 'path', 'created', 'modified', 'channel'];
 const REMOVE_META_KEYS = ['action', 'type', 'sessionId', 'consistency', 'publicationId', 'path', 'channel'];
 
 module.exports = [
@@ -38,6 +37,7 @@ module.exports = [
         created: r._meta.created,
         modified: r._meta.modified,
         channel: '/SET@' + p,
+        ...t.origin(pub),
       }, 'event meta');
       await col.quiet(200, 1);
     },
@@ -54,7 +54,7 @@ module.exports = [
       const r = await pub.remove(p);
       await col.wait(1);
       t.eq(col.events[0].data, { removed: 1 }, 'remove event data');
-      t.keys(col.events[0].meta, REMOVE_META_KEYS, 'remove event meta keys');
+      t.keys(col.events[0].meta, t.metaKeys(REMOVE_META_KEYS), 'remove event meta keys');
       t.match(col.events[0].meta, {
         action: '/REMOVE@' + p,
         type: 'data',
@@ -629,7 +629,7 @@ module.exports = [
       await pub.publish(t.path('pub', 'b'), 'str');
       await col.wait(2);
       t.eq(col.data(), [{ p: 1 }, { value: 'str' }], 'published data');
-      t.keys(col.events[0].meta, REMOVE_META_KEYS, 'publish event meta keys');
+      t.keys(col.events[0].meta, t.metaKeys(REMOVE_META_KEYS), 'publish event meta keys');
       t.match(col.events[0].meta, { action: '/SET@' + t.path('pub', 'a'), path: t.path('pub', 'a'), publicationId: `${pub.session.id}-${r._meta.eventId}` }, 'meta');
     },
   },
@@ -644,7 +644,7 @@ module.exports = [
       await pub.increment(p, 'hits', 3);
       await col.wait(1);
       t.eq(col.events[0].data, { value: 3, gauge: 'hits' }, 'data');
-      t.keys(col.events[0].meta, REMOVE_META_KEYS, 'meta keys');
+      t.keys(col.events[0].meta, t.metaKeys(REMOVE_META_KEYS), 'meta keys');
       t.eq(col.events[0].meta.action, '/SET@' + p, 'action');
     },
   },
