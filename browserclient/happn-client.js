@@ -6,17 +6,32 @@
  * heartbeat arrives as the JSON string "primus::ping::<ms>" and is answered with
  * "primus::pong::<ms>"; "primus::server::close" means the server ended the session on purpose and
  * the client must not reconnect. It works against the happn-go server (which serves this file at
- * GET /browser_client) and against a real happn-3 server (12.x/13.x), whose websocket lives at
+ * GET /browser_client) and against a real happn-3 server (12.x/13.x); the websocket is always
  * <base url>/primus.
  *
- * Usage:
- *   const client = await HappnClient.create({ host: 'example.org', port: 55000, username, password });
+ *   <script src="/browser_client"></script>
+ *   const client = await HappnClient.create({ username: 'me', password: 'secret' });
  *   await client.set('/a/b', { x: 1 });
- *   const id = await client.on('/a/*', { event_type: 'set' }, (data, meta) => { ... });
+ *   const id = await client.on('/a/*', { event_type: 'set' }, (data, meta) => console.log(meta.path, data));
+ *   await client.off(id);
+ *   await client.disconnect();
+ *
+ * API (happn-3's): HappnClient.create(options[, cb]); set, setSibling, publish, increment, get,
+ * getPaths, count, remove, on, once, onAll, off, offPath, offAll, revokeToken, changePassword,
+ * disconnect, logout; onEvent/offEvent for the client events connection-ended, reconnect-scheduled,
+ * reconnect, reconnect-successful, reconnect-error, reconnect-timeout, session-ended, connect-error
+ * and error; onSystemMessage/offSystemMessage; client.session (the login result), client.status
+ * (HappnClient.CONSTANTS.CLIENT_STATE) and client.serverInfo (describe).
  *
  * Every method takes an optional trailing node-style callback; without one it returns a Promise.
- * Where a callback would receive more than one result (on with initialCallback) the Promise resolves
- * an array of them, as happn-3's maybePromisify does.
+ * Where a callback would receive more than one result (on with initialCallback: err, id, items) the
+ * Promise resolves an array of them, as happn-3's maybePromisify does.
+ *
+ * Connection: configure-session → describe → [request-nonce] → login. After a secure login the
+ * session token is written to the cookie the server named, so plain HTTP requests from the page are
+ * authenticated. When the socket drops without the server having ended the session, the client
+ * backs off (500 ms, doubling with jitter, capped by reconnect.max), opens a new socket, logs in
+ * again with the same credentials and re-creates every subscription.
  *
  * This is our own implementation written from the protocol description, not a copy of happn-3's
  * client; behaviour that intentionally differs from happn-3 is marked "Differs from happn-3".
@@ -400,20 +415,29 @@
     return true;
   };
 
+  // armPing starts the heartbeat watchdog. Any frame proves the server is alive (a happn_4 server
+  // pings every 30 s even when idle), so frames only stamp lastFrame and the single timer re-arms
+  // itself for the remainder: no timer churn on busy connections.
   Connection.prototype.armPing = function () {
     var self = this;
-    clearTimeout(this.pingTimer);
-    if (!this.options.pingTimeout) return;
-    // Any frame proves the server is alive; a happn_4 server pings every 30 s even when idle.
-    this.pingTimer = setTimeout(function () {
+    var limit = this.options.pingTimeout;
+    if (!limit) return;
+    this.lastFrame = Date.now();
+    var check = function () {
+      var quiet = Date.now() - self.lastFrame;
+      if (quiet < limit) {
+        self.pingTimer = setTimeout(check, limit - quiet);
+        return;
+      }
       self.pingTimedOut = true;
       self.finish({ code: 0, reason: 'ping timeout' });
-    }, this.options.pingTimeout);
+    };
+    this.pingTimer = setTimeout(check, limit);
   };
 
   Connection.prototype.receive = function (text) {
     if (this.finished) return;
-    this.armPing();
+    this.lastFrame = Date.now();
     var message;
     try {
       message = JSON.parse(text);
@@ -506,7 +530,6 @@
     this._dispatchTail = Promise.resolve(); // keeps publications in arrival order across acks
     this._closing = false; // disconnect() was called
     this._sessionEnded = false; // the server ended the session (no reconnect)
-    this._established = false; // the first connect succeeded
     this._reconnecting = false;
     this._wake = null; // cancels a reconnect back-off sleep
   }
@@ -537,7 +560,6 @@
     this.status = STATE.CONNECTING;
     return this._establish().then(
       function () {
-        self._established = true;
         self.status = STATE.ACTIVE;
         return self;
       },
@@ -640,7 +662,8 @@
         self.session = session;
         self._sessionId = session.id;
         // A secure login hands out a token; the cookie lets plain HTTP requests from this page
-        // authenticate. A cookie login already has it.
+        // authenticate. A cookie login already has it. Differs from happn-3: no cookie without a
+        // token (happn-3 writes "happn_token=undefined" after an insecure login).
         if (session.token && !self.options.useCookie) self._writeCookie(session.token);
         return session;
       });
@@ -1341,6 +1364,7 @@
     if (conn !== this._conn) return;
     this._conn = null;
     this._sessionId = null;
+    // Differs from happn-3: requests in flight fail now instead of after callTimeout.
     var err = errorWith('connection closed before a response arrived', { code: 'ECONNRESET' });
     this._failPending(err);
     this._failAckHandlers(err);

@@ -559,9 +559,9 @@ test('heartbeat watchdog stays quiet while the server pings', ['reference'], asy
     const c = await HappnClient.create({ url, pingTimeout: interval + 1000 });
     c.onEvent('connection-ended', () => seen.push('connection-ended'));
     await H.sleep(interval * 3 + 500);
-    const status = c.status;
+    const out = { seen: seen.slice(), status: c.status }; // before disconnect(), which ends the connection itself
     await c.disconnect();
-    return { seen, status };
+    return out;
   }, { url: ctx.url, interval });
   assert.deepEqual(r, { seen: [], status: 1 });
 });
