@@ -27,6 +27,12 @@
 //     a pattern's "*" segment matches, so that event reaches subscribers of
 //     "/a/*", "/*/*" and "/a/**" but not of "/a/b".
 //
+// Two corner cases differ from happn-3 on purpose: a "/**" subscription with
+// depth 0 gets DefaultDepth (happn-3 would expand it into nothing, so it
+// never fired), and only a final "/**" is
+// variable (happn-3 textually replaces the first "/**" of such a pattern, so
+// "/a/**/b/**" made it expand the middle one too).
+//
 // Index is a segment trie in the style of the NATS server's sublist: each
 // node has a map of literal children, one '*' child, the subscriptions whose
 // pattern ends there and the variable-depth subscriptions whose "/**" starts

@@ -236,8 +236,9 @@ func yieldDeep[V comparable](ds []deepSub[V], left int, yield func(V, int) bool)
 	return true
 }
 
-// deleteOne deletes the first x from *s, keeping the order of the rest (so
-// fan-out order stays insertion order), and reports whether it found one.
+// deleteOne deletes the first x from *s and reports whether it found one.
+// It keeps the rest in order (the search is O(n) anyway), so a topic's
+// subscribers stay in a deterministic order.
 func deleteOne[T comparable](s *[]T, x T) bool {
 	i := slices.Index(*s, x)
 	if i < 0 {
