@@ -29,9 +29,9 @@
 //
 // Two corner cases differ from happn-3 on purpose: a "/**" subscription with
 // depth 0 gets DefaultDepth (happn-3 would expand it into nothing, so it
-// never fired), and only a final "/**" is
-// variable (happn-3 textually replaces the first "/**" of such a pattern, so
-// "/a/**/b/**" made it expand the middle one too).
+// never fired), and only a final "/**" is variable (happn-3 textually
+// replaces the first "/**" of such a pattern, so "/a/**/b/**" made it expand
+// the middle one too).
 //
 // Index is a segment trie in the style of the NATS server's sublist: each
 // node has a map of literal children, one '*' child, the subscriptions whose
