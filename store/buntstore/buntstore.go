@@ -118,6 +118,9 @@ func Open(path string, opts Options) (*Store, error) {
 		// name to package memstore, and here it is a mistake.
 		return nil, fmt.Errorf("buntstore: %q is not a file path (use memstore for an in-memory store)", path)
 	}
+	if opts.Sync < SyncEverySecond || opts.Sync > SyncNever {
+		return nil, fmt.Errorf("buntstore: unknown SyncPolicy %d", opts.Sync)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -131,7 +134,8 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = unlockFile(lock)
 		return nil, err
 	}
-	s.wg.Go(s.compactLoop)
+	minSize, every := compactMinSize, compactCheckEvery
+	s.wg.Go(func() { s.compactLoop(minSize, every) })
 	return s, nil
 }
 

@@ -76,12 +76,16 @@ func TestOpenTwice(t *testing.T) {
 	}
 }
 
-func TestOpenRejectsMemory(t *testing.T) {
+func TestOpenRejectsBadArguments(t *testing.T) {
 	for _, p := range []string{":memory:", ""} {
 		if s, err := buntstore.Open(p, buntstore.Options{}); err == nil {
 			s.Close()
 			t.Errorf("Open(%q) succeeded, want an error", p)
 		}
+	}
+	if s, err := buntstore.Open(filepath.Join(t.TempDir(), "db"), buntstore.Options{Sync: 99}); err == nil {
+		s.Close()
+		t.Error("Open with SyncPolicy 99 succeeded, want an error")
 	}
 	if _, err := os.Stat(":memory:.lock"); err == nil {
 		t.Error("Open(:memory:) created a lock file")

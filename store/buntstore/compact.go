@@ -10,14 +10,15 @@ import (
 
 // The file is compacted when it is larger than compactMinSize and more than
 // twice its size after the previous compaction (buntdb's own defaults).
-const (
-	compactMinSize    = 32 << 20
-	compactCheckEvery = time.Second
+// Variables only so that a test can shrink them before Open.
+var (
+	compactMinSize    int64 = 32 << 20
+	compactCheckEvery       = time.Second
 )
 
 // compactLoop compacts the file when it has grown enough, until Close.
-func (s *Store) compactLoop() {
-	t := time.NewTicker(compactCheckEvery)
+func (s *Store) compactLoop(minSize int64, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -26,7 +27,7 @@ func (s *Store) compactLoop() {
 		case <-t.C:
 		}
 		fi, err := os.Stat(s.path)
-		if err != nil || fi.Size() < compactMinSize || fi.Size() < 2*s.compactBase.Load() {
+		if err != nil || fi.Size() < minSize || fi.Size() < 2*s.compactBase.Load() {
 			continue
 		}
 		if err := s.Shrink(); err != nil && err != store.ErrClosed { //nolint:errorlint // our own sentinel

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/happn-go/happn/store"
@@ -41,16 +43,17 @@ func writeFile(t *testing.T, n int) (data []byte, sizes []int) {
 }
 
 // reopenWith writes content as a data file, opens it and returns the paths
-// in it (or the error from Open).
-func reopenWith(t *testing.T, content []byte) (paths []string, dir string, err error) {
+// in it (or the error from Open), and what Open logged.
+func reopenWith(t *testing.T, content []byte) (paths []string, dir string, logged *bytes.Buffer, err error) {
 	t.Helper()
 	dir = t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "db"), content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := buntstore.Open(filepath.Join(dir, "db"), buntstore.Options{})
+	logged = new(bytes.Buffer)
+	s, err := buntstore.Open(filepath.Join(dir, "db"), buntstore.Options{Logger: slog.New(slog.NewTextHandler(logged, nil))})
 	if err != nil {
-		return nil, dir, err
+		return nil, dir, logged, err
 	}
 	defer s.Close()
 	for it, err := range s.Scan(t.Context(), "*") {
@@ -68,7 +71,7 @@ func reopenWith(t *testing.T, content []byte) (paths []string, dir string, err e
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return paths, dir, nil
+	return paths, dir, logged, nil
 }
 
 func TestTornWriteAtEveryOffset(t *testing.T) {
@@ -76,7 +79,7 @@ func TestTornWriteAtEveryOffset(t *testing.T) {
 	want := []string{"/r/0", "/r/1", "/r/2"}
 	// Every prefix of the last record, as a crash mid-write could leave it.
 	for cut := sizes[2]; cut < sizes[3]; cut++ {
-		paths, _, err := reopenWith(t, data[:cut])
+		paths, _, _, err := reopenWith(t, data[:cut])
 		if err != nil || !slices.Equal(paths, want) {
 			t.Fatalf("file cut at byte %d of %d: paths %q, err %v; want %q", cut, len(data), paths, err, want)
 		}
@@ -104,13 +107,16 @@ func TestTornWriteGarbage(t *testing.T) {
 		{"Binary", []byte{0xff, 0xfe, '*', '9', 0}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			paths, dir, err := reopenWith(t, slices.Concat(whole, c.tail))
+			paths, dir, logged, err := reopenWith(t, slices.Concat(whole, c.tail))
 			if err != nil || !slices.Equal(paths, want) {
 				t.Fatalf("paths %q, err %v; want %q", paths, err, want)
 			}
 			saved, _ := filepath.Glob(filepath.Join(dir, "db.torn-*"))
 			if len(saved) == 0 {
 				return // buntdb dropped a partial command itself
+			}
+			if !strings.Contains(logged.String(), "level=WARN msg=\"buntstore: dropped a torn write") {
+				t.Errorf("the repair was not logged: %q", logged)
 			}
 			got, err := os.ReadFile(saved[0])
 			if err != nil || !bytes.HasSuffix(c.tail, got) || len(got) == 0 {
@@ -124,7 +130,7 @@ func TestCorruptMiddle(t *testing.T) {
 	data, sizes := writeFile(t, 4)
 	bad := slices.Clone(data)
 	bad[sizes[1]+1] = 'x' // the count of the third record's command
-	_, dir, err := reopenWith(t, bad)
+	_, dir, _, err := reopenWith(t, bad)
 	if !errors.Is(err, buntstore.ErrCorrupt) {
 		t.Fatalf("Open: %v, want ErrCorrupt", err)
 	}

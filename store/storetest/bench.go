@@ -145,8 +145,8 @@ func benchUpdateDuringScan(b *testing.B, s store.Store) {
 					break
 				}
 				once()
-				if k++; k%256 == 0 {
-					time.Sleep(100 * time.Microsecond) // a slow consumer
+				if k++; k%1024 == 0 {
+					time.Sleep(200 * time.Microsecond) // a slow consumer
 				}
 			}
 			if k == n {
