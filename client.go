@@ -3,7 +3,6 @@ package happn
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -31,7 +30,7 @@ type Client struct {
 	nextID atomic.Int64
 
 	mu        sync.Mutex
-	waiters   map[int64]chan []byte
+	waiters   map[int64]chan *message
 	published map[int64]func(PublishResult, error)
 	listeners map[string][]*listener // by channel
 	byID      map[ListenerID]*listener
@@ -43,7 +42,7 @@ type Client struct {
 	secure    bool
 	server    string
 
-	events chan []byte // publications waiting for the dispatcher
+	events chan *message // publications waiting for the dispatcher
 	done   chan struct{}
 	wg     sync.WaitGroup
 }
@@ -63,11 +62,11 @@ func newClient(conn clientConn, opts *dialOptions) *Client {
 	c := &Client{
 		conn:      conn,
 		opts:      opts,
-		waiters:   make(map[int64]chan []byte),
+		waiters:   make(map[int64]chan *message),
 		published: make(map[int64]func(PublishResult, error)),
 		listeners: make(map[string][]*listener),
 		byID:      make(map[ListenerID]*listener),
-		events:    make(chan []byte, eventBacklog),
+		events:    make(chan *message, eventBacklog),
 		done:      make(chan struct{}),
 	}
 	c.wg.Add(2)
@@ -87,8 +86,7 @@ func (c *Client) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("happn: describe: %w", err)
 	}
-	d := gjson.GetBytes(desc, "data")
-	c.server, c.secure = d.Get("name").String(), d.Get("secure").Bool()
+	c.server, c.secure = desc.data.Get("name").String(), desc.data.Get("secure").Bool()
 
 	login := map[string]any{"protocol": protocol.ProtocolHappn4}
 	info := map[string]any{"_browser": false, "_local": false}
@@ -110,10 +108,9 @@ func (c *Client) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("happn: login: %w", err)
 	}
-	session := gjson.GetBytes(resp, "data")
 	c.mu.Lock()
-	c.sessionID = session.Get("id").String()
-	c.session = json.RawMessage(session.Raw)
+	c.sessionID = resp.data.Get("id").String()
+	c.session = json.RawMessage(resp.data.Raw)
 	c.mu.Unlock()
 	return nil
 }
@@ -156,7 +153,7 @@ func (c *Client) shutdown(reason error) {
 	c.closed = true
 	c.closeErr = reason
 	waiters := c.waiters
-	c.waiters = make(map[int64]chan []byte)
+	c.waiters = make(map[int64]chan *message)
 	c.mu.Unlock()
 	for _, w := range waiters {
 		close(w)
@@ -166,12 +163,12 @@ func (c *Client) shutdown(reason error) {
 }
 
 // call sends a request and waits for its response frame.
-func (c *Client) call(ctx context.Context, action, path string, hasPath bool, data, options []byte) ([]byte, error) {
+func (c *Client) call(ctx context.Context, action, path string, hasPath bool, data, options []byte) (*message, error) {
 	return c.callID(ctx, c.nextID.Add(1), action, path, hasPath, data, options)
 }
 
 // callID is call with an eventId the caller has taken from nextID.
-func (c *Client) callID(ctx context.Context, id int64, action, path string, hasPath bool, data, options []byte) ([]byte, error) {
+func (c *Client) callID(ctx context.Context, id int64, action, path string, hasPath bool, data, options []byte) (*message, error) {
 	frame := make([]byte, 0, 96+len(path)+len(data)+len(options))
 	frame = append(frame, `{"action":`...)
 	frame = protocol.AppendString(frame, action)
@@ -198,7 +195,7 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 	}
 	frame = append(frame, '}')
 
-	w := make(chan []byte, 1)
+	w := make(chan *message, 1)
 	c.mu.Lock()
 	if c.closed {
 		err := c.closeErr
@@ -226,7 +223,7 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 			c.mu.Unlock()
 			return nil, err
 		}
-		return resp, responseError(resp)
+		return resp, resp.err()
 	case <-ctx.Done():
 		c.forget(id)
 		return nil, ctx.Err()
@@ -241,34 +238,6 @@ func (c *Client) forget(id int64) {
 	delete(c.waiters, id)
 	delete(c.published, id)
 	c.mu.Unlock()
-}
-
-// responseError returns the *Error of an error response, or nil.
-func responseError(resp []byte) error {
-	meta := responseMeta(resp)
-	if meta.Get("status").Str != "error" {
-		return nil
-	}
-	e := meta.Get("error")
-	return &Error{
-		Name:    e.Get("name").String(),
-		Code:    int(e.Get("code").Int()),
-		Message: e.Get("message").String(),
-		Reason:  e.Get("reason").String(),
-	}
-}
-
-// responseMeta returns the response _meta of a frame: the "_meta" field
-// of an object, or the last element of an array response.
-func responseMeta(frame []byte) gjson.Result {
-	if len(frame) > 0 && frame[0] == '[' {
-		arr := gjson.ParseBytes(frame).Array()
-		if len(arr) == 0 {
-			return gjson.Result{}
-		}
-		return arr[len(arr)-1]
-	}
-	return gjson.GetBytes(frame, "_meta")
 }
 
 // readLoop reads frames from the server and routes them: responses to
@@ -298,53 +267,52 @@ func (c *Client) route(frame []byte) {
 		}
 		return
 	}
-	if len(frame) > 0 && frame[0] == '[' {
-		c.deliver(responseMeta(frame).Get("eventId").Int(), frame)
+	m := parseMessage(frame)
+	if m.array {
+		c.deliver(m)
 		return
 	}
-	meta := gjson.GetBytes(frame, "_meta")
-	switch meta.Get("type").Str {
+	switch m.typ {
 	case "response":
-		c.deliver(meta.Get("eventId").Int(), frame)
+		c.deliver(m)
 	case "data", "ack":
 		select {
-		case c.events <- frame:
+		case c.events <- m:
 		case <-c.done:
 		}
 	case "system":
-		if gjson.GetBytes(frame, "eventKey").Str == "server-side-disconnect" {
-			reason := gjson.GetBytes(frame, "data.reason").String()
+		if m.root.Get("eventKey").Str == "server-side-disconnect" {
+			reason := m.data.Get("reason").String()
 			c.shutdown(fmt.Errorf("%w: server ended the session: %s", ErrDisconnected, reason))
 		}
 	}
 }
 
-func (c *Client) deliver(id int64, frame []byte) {
+func (c *Client) deliver(m *message) {
 	c.mu.Lock()
-	w := c.waiters[id]
-	delete(c.waiters, id)
+	w := c.waiters[m.eventID]
+	delete(c.waiters, m.eventID)
 	c.mu.Unlock()
 	if w != nil {
-		w <- frame
+		w <- m
 	}
 }
 
 // dispatchLoop calls event handlers and publication callbacks, in order.
 func (c *Client) dispatchLoop() {
 	defer c.wg.Done()
-	for frame := range c.events {
-		meta := gjson.GetBytes(frame, "_meta")
-		if meta.Get("type").Str == "ack" {
-			c.publicationAck(frame, meta)
+	for m := range c.events {
+		if m.typ == "ack" {
+			c.publicationAck(m)
 			continue
 		}
-		c.dispatchEvent(frame, meta)
+		c.dispatchEvent(m)
 	}
 }
 
 // publicationAck hands a publication-ack result to its OnPublished.
-func (c *Client) publicationAck(frame []byte, meta gjson.Result) {
-	id := meta.Get("eventId").Int()
+func (c *Client) publicationAck(m *message) {
+	id := m.eventID
 	c.mu.Lock()
 	fn := c.published[id]
 	delete(c.published, id)
@@ -352,7 +320,7 @@ func (c *Client) publicationAck(frame []byte, meta gjson.Result) {
 	if fn == nil {
 		return
 	}
-	r := gjson.GetBytes(frame, "result")
+	r := m.root.Get("result")
 	res := PublishResult{
 		Queued:       int(r.Get("queued").Int()),
 		Successful:   int(r.Get("successful").Int()),
@@ -361,10 +329,8 @@ func (c *Client) publicationAck(frame []byte, meta gjson.Result) {
 		Acknowledged: int(r.Get("acknowledged").Int()),
 	}
 	var err error
-	if gjson.GetBytes(frame, "status").Str == "error" {
-		err = fmt.Errorf("happn: publication failed: %s", gjson.GetBytes(frame, "error").String())
+	if m.root.Get("status").Str == "error" {
+		err = fmt.Errorf("happn: publication failed: %s", m.root.Get("error").String())
 	}
 	fn(res, err)
 }
-
-var errNoResponse = errors.New("happn: malformed response")

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/happn-go/happn/internal/protocol"
-	"github.com/tidwall/gjson"
 )
 
 // encodeData encodes a value to store: json.RawMessage and []byte are
@@ -89,7 +88,7 @@ func (c *Client) Increment(ctx context.Context, path, gauge string, by float64, 
 	if err != nil {
 		return 0, err
 	}
-	return gjson.GetBytes(resp, "data.value").Float(), nil
+	return resp.data.Get("value").Float(), nil
 }
 
 func (c *Client) set(ctx context.Context, path string, data any, extra map[string]any, opts []Option) (*Item, error) {
@@ -115,16 +114,12 @@ func (c *Client) set(ctx context.Context, path string, data any, extra map[strin
 	if err != nil {
 		return nil, err
 	}
-	d := gjson.GetBytes(resp, "data")
-	if !d.Exists() {
-		return nil, nil // Publish: no data in the response
-	}
-	return &Item{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}, nil
+	return resp.item(), nil // nil for Publish: no data in the response
 }
 
 // publishCall makes a set or remove call, registering its OnPublished
 // callback before the request goes out so the result cannot overtake it.
-func (c *Client) publishCall(ctx context.Context, action, path string, data, options []byte, o *callOptions) ([]byte, error) {
+func (c *Client) publishCall(ctx context.Context, action, path string, data, options []byte, o *callOptions) (*message, error) {
 	if o.onPublished == nil {
 		return c.call(ctx, action, path, true, data, options)
 	}
@@ -151,11 +146,7 @@ func (c *Client) Get(ctx context.Context, path string) (*Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := gjson.GetBytes(resp, "data")
-	if !d.Exists() || d.Type == gjson.Null {
-		return nil, nil
-	}
-	return &Item{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}, nil
+	return resp.item(), nil
 }
 
 // searchOptions encodes criteria, fields, sort, limit and skip as happn-3
@@ -215,15 +206,14 @@ func (c *Client) Search(ctx context.Context, pattern string, opts ...Option) ([]
 	if err != nil {
 		return nil, err
 	}
-	if len(resp) == 0 || resp[0] != '[' {
+	if !resp.array {
 		// An exact path answers with a single item.
-		d := gjson.GetBytes(resp, "data")
-		if d.Type == gjson.Null || !d.Exists() {
-			return nil, nil
+		if it := resp.item(); it != nil {
+			return []Item{*it}, nil
 		}
-		return []Item{{Data: json.RawMessage(d.Raw), Meta: parseItemMeta(gjson.GetBytes(resp, "_meta"))}}, nil
+		return nil, nil
 	}
-	return parseItems(resp), nil
+	return resp.items(), nil
 }
 
 // GetPaths returns the paths matching pattern, without their data.
@@ -237,7 +227,7 @@ func (c *Client) GetPaths(ctx context.Context, pattern string, opts ...Option) (
 		return nil, err
 	}
 	var paths []string
-	for _, it := range parseItems(resp) {
+	for _, it := range resp.items() {
 		paths = append(paths, it.Meta.Path)
 	}
 	return paths, nil
@@ -258,7 +248,7 @@ func (c *Client) Count(ctx context.Context, pattern string, opts ...Option) (int
 	if err != nil {
 		return 0, err
 	}
-	return int(gjson.GetBytes(resp, "data.value").Int()), nil
+	return int(resp.data.Get("value").Int()), nil
 }
 
 // Remove deletes the item at path, or every item matching a wildcard
@@ -285,5 +275,5 @@ func (c *Client) Remove(ctx context.Context, pattern string, opts ...Option) (in
 	if err != nil {
 		return 0, err
 	}
-	return int(gjson.GetBytes(resp, "data.removed").Int()), nil
+	return int(resp.data.Get("removed").Int()), nil
 }

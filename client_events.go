@@ -8,7 +8,6 @@ import (
 
 	"github.com/happn-go/happn/internal/protocol"
 	"github.com/happn-go/happn/internal/wildcard"
-	"github.com/tidwall/gjson"
 )
 
 // ListenerID identifies a subscription made with On.
@@ -84,10 +83,10 @@ func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts
 		c.dropListener(l)
 		return 0, err
 	}
-	data := gjson.GetBytes(resp, "data")
+	data := resp.data
 	if data.IsArray() {
 		c.mu.Lock()
-		l.ref = gjson.GetBytes(resp, "_meta.referenceId").String()
+		l.ref = resp.meta.Get("referenceId").String()
 		c.mu.Unlock()
 		items := make([]Item, 0, len(data.Array()))
 		for _, el := range data.Array() {
@@ -192,8 +191,8 @@ func (c *Client) OffAll(ctx context.Context) error {
 }
 
 // dispatchEvent delivers one publication to the listeners of its channel.
-func (c *Client) dispatchEvent(frame []byte, meta gjson.Result) {
-	m := parseEventMeta(meta)
+func (c *Client) dispatchEvent(msg *message) {
+	m := parseEventMeta(msg.meta)
 	if m.Consistency == Acknowledged {
 		c.sendAck(m.PublicationID)
 	}
@@ -203,7 +202,7 @@ func (c *Client) dispatchEvent(frame []byte, meta gjson.Result) {
 	if len(list) == 0 {
 		return
 	}
-	ev := &Event{Data: json.RawMessage(gjson.GetBytes(frame, "data").Raw), Meta: m}
+	ev := &Event{Data: json.RawMessage(msg.data.Raw), Meta: m}
 	for _, l := range list {
 		if l.varPrefix != "" && segmentsBelow(l.varPrefix, m.Path) > l.depth {
 			continue

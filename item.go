@@ -28,32 +28,27 @@ type ItemMeta struct {
 func (it *Item) Decode(v any) error { return json.Unmarshal(it.Data, v) }
 
 func parseItemMeta(m gjson.Result) ItemMeta {
-	return ItemMeta{
-		Path:       m.Get("path").String(),
-		Created:    m.Get("created").Int(),
-		Modified:   m.Get("modified").Int(),
-		ModifiedBy: m.Get("modifiedBy").String(),
-	}
+	var im ItemMeta
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "path":
+			im.Path = v.String()
+		case "created":
+			im.Created = v.Int()
+		case "modified":
+			im.Modified = v.Int()
+		case "modifiedBy":
+			im.ModifiedBy = v.String()
+		}
+		return true
+	})
+	return im
 }
 
 // parseListItem turns an element of an array response — the data with
 // "_meta" embedded — into an Item.
 func parseListItem(el gjson.Result) Item {
 	return Item{Data: json.RawMessage(withoutKey([]byte(el.Raw), "_meta")), Meta: parseItemMeta(el.Get("_meta"))}
-}
-
-// parseItems returns the items of an array response (its last element is
-// the response meta).
-func parseItems(frame []byte) []Item {
-	arr := gjson.ParseBytes(frame).Array()
-	if len(arr) == 0 {
-		return nil
-	}
-	items := make([]Item, 0, len(arr)-1)
-	for _, el := range arr[:len(arr)-1] {
-		items = append(items, parseListItem(el))
-	}
-	return items
 }
 
 // Event is a change delivered to a subscription handler.
@@ -101,16 +96,29 @@ func (m *EventMeta) Get(key string) json.RawMessage {
 }
 
 func parseEventMeta(m gjson.Result) EventMeta {
-	return EventMeta{
-		Path:          m.Get("path").String(),
-		Channel:       m.Get("channel").String(),
-		Action:        m.Get("action").String(),
-		SessionID:     m.Get("sessionId").String(),
-		PublicationID: m.Get("publicationId").String(),
-		Consistency:   int(m.Get("consistency").Int()),
-		Created:       m.Get("created").Int(),
-		Modified:      m.Get("modified").Int(),
-		Depth:         int(m.Get("depth").Int()),
-		Raw:           json.RawMessage(m.Raw),
-	}
+	em := EventMeta{Raw: json.RawMessage(m.Raw)}
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "path":
+			em.Path = v.String()
+		case "channel":
+			em.Channel = v.String()
+		case "action":
+			em.Action = v.String()
+		case "sessionId":
+			em.SessionID = v.String()
+		case "publicationId":
+			em.PublicationID = v.String()
+		case "consistency":
+			em.Consistency = int(v.Int())
+		case "created":
+			em.Created = v.Int()
+		case "modified":
+			em.Modified = v.Int()
+		case "depth":
+			em.Depth = int(v.Int())
+		}
+		return true
+	})
+	return em
 }

@@ -344,3 +344,12 @@ func depth(b []byte) int {
 	}
 	return maxd
 }
+
+// Parse parses a frame without copying it. The result and everything
+// derived from it alias frame, which must not be modified afterwards.
+func Parse(frame []byte) gjson.Result {
+	if len(frame) == 0 {
+		return gjson.Result{}
+	}
+	return gjson.Parse(view(frame))
+}

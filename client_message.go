@@ -1,0 +1,105 @@
+package happn
+
+import (
+	"encoding/json"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/tidwall/gjson"
+)
+
+// message is a frame from the server, parsed once: the reader routes it
+// and the waiting call reads its fields without scanning it again.
+type message struct {
+	raw   []byte
+	array bool
+	root  gjson.Result
+	// data is the "data" field of an object frame.
+	data gjson.Result
+	// meta is the "_meta" object, or the last element of an array response.
+	meta gjson.Result
+	// Fields of meta.
+	typ     string
+	status  string
+	eventID int64
+}
+
+func parseMessage(frame []byte) *message {
+	m := &message{raw: frame, root: protocol.Parse(frame)}
+	switch {
+	case m.root.IsArray():
+		m.array = true
+		m.root.ForEach(func(_, v gjson.Result) bool {
+			m.meta = v
+			return true
+		})
+	case m.root.IsObject():
+		m.root.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "data":
+				m.data = v
+			case "_meta":
+				m.meta = v
+			}
+			return true
+		})
+	}
+	m.meta.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			m.typ = v.Str
+		case "status":
+			m.status = v.Str
+		case "eventId":
+			m.eventID = v.Int()
+		}
+		return true
+	})
+	return m
+}
+
+// err returns the *Error of an error response, or nil.
+func (m *message) err() error {
+	if m.status != "error" {
+		return nil
+	}
+	e := &Error{}
+	m.meta.Get("error").ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "name":
+			e.Name = v.String()
+		case "code":
+			e.Code = int(v.Int())
+		case "message":
+			e.Message = v.String()
+		case "reason":
+			e.Reason = v.String()
+		}
+		return true
+	})
+	return e
+}
+
+// item returns the item of a single-object response, or nil when its
+// data is null.
+func (m *message) item() *Item {
+	if !m.data.Exists() || m.data.Type == gjson.Null {
+		return nil
+	}
+	return &Item{Data: json.RawMessage(m.data.Raw), Meta: parseItemMeta(m.meta)}
+}
+
+// items returns the items of an array response (its last element is the
+// response meta).
+func (m *message) items() []Item {
+	var items []Item
+	var prev gjson.Result
+	first := true
+	m.root.ForEach(func(_, v gjson.Result) bool {
+		if !first {
+			items = append(items, parseListItem(prev))
+		}
+		prev, first = v, false
+		return true
+	})
+	return items
+}
