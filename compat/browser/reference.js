@@ -23,8 +23,17 @@ function freePort() {
   });
 }
 
+// Which happn-3 to run: 'v13' (13.12.1, package happn-3) or 'v12' (12.1.10, package happn-3-v12).
+let pkg = 'happn-3';
+function useVersion(version) {
+  const pkgs = { v13: 'happn-3', v12: 'happn-3-v12' };
+  if (!pkgs[version]) throw new Error(`unknown happn-3 version ${version} (want v13 or v12)`);
+  pkg = pkgs[version];
+  return require(`${pkg}/package.json`).version;
+}
+
 function happn() {
-  return require('happn-3');
+  return require(pkg);
 }
 
 function baseConfig(name, port) {
@@ -90,4 +99,4 @@ function stop(server, reconnect) {
   return new Promise((resolve) => server.stop({ reconnect: !!reconnect }, () => resolve()));
 }
 
-module.exports = { startInsecure, startSecure, addLimitedUser, removePermission, stop, freePort, PING_INTERVAL };
+module.exports = { useVersion, startInsecure, startSecure, addLimitedUser, removePermission, stop, freePort, PING_INTERVAL };

@@ -7,8 +7,9 @@
 //        [--client <file or url>]            default <url>/browser_client
 //        [--digest-user U --digest-key priv.pem --digest-pub pub.pem]
 //        [--heartbeat]                        also wait ~35 s for a server ping
-//   node compat/browser/run.js --reference  starts real happn-3 13.12.1 servers in-process and
-//                                            loads the client from browserclient/happn-client.js
+//   node compat/browser/run.js --reference [--reference-version v12]
+//        starts real happn-3 13.12.1 (or 12.1.10) servers in-process and loads the client from
+//        browserclient/happn-client.js
 //
 // Other flags: --only <regex>, --chromium /usr/bin/chromium, --verbose.
 // "Another client" is the real happn-3 node client (compat/node_modules), so events are proved to
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'digest-key': { type: 'string' },
     'digest-pub': { type: 'string' },
     reference: { type: 'boolean', default: false },
+    'reference-version': { type: 'string', default: 'v13' },
     heartbeat: { type: 'boolean', default: false },
     only: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
@@ -41,7 +43,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help || (!args.url && !args.reference)) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 14).join('\n'));
+  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17).join('\n'));
   process.exit(args.help ? 0 : 2);
 }
 
@@ -269,6 +271,18 @@ test('set primitive and null are wrapped as {value}', async ({ page }) => {
     return [s.value, n.value, got.value];
   }, P);
   assert.deepEqual(r, ['a string', null, null]);
+});
+
+test('setSibling stores under a new unique child path', ['sibling'], async ({ page }) => {
+  const r = await ev(page, async (p) => {
+    const a = await H.clients.main.setSibling(p + '/sib', { n: 1 });
+    const b = await H.clients.main.setSibling(p + '/sib', { n: 2 });
+    const got = await H.clients.main.get(a._meta.path);
+    return { a: a._meta.path, b: b._meta.path, n: got && got.n };
+  }, P);
+  assert.ok(r.a.startsWith(`${P}/sib/`) && r.a.length > `${P}/sib/`.length, r.a);
+  assert.notEqual(r.a, r.b);
+  assert.equal(r.n, 1);
 });
 
 test('remove', async ({ page }) => {
@@ -784,6 +798,7 @@ test('secure: permission removed → security-data-changed → listener dropped'
 
 async function setupReference() {
   const reference = require('./reference');
+  ctx.referenceVersion = reference.useVersion(args['reference-version']);
   const password = 'harness-' + Math.random().toString(36).slice(2);
   let insecure = await reference.startInsecure();
   const secure = await reference.startSecure(password);
@@ -815,6 +830,8 @@ function needsMet(needs) {
     if (n === 'digest' && !(ctx.secureUrl && ctx.digest)) return 'needs --secure-url and --digest-*';
     if (n === 'reference' && !ctx.reference) return 'needs --reference (restarts the server)';
     if (n === 'heartbeat' && !ctx.heartbeat) return 'needs --heartbeat (waits ~35 s for a server ping)';
+    if (n === 'sibling' && ctx.referenceVersion && !ctx.referenceVersion.startsWith('12.'))
+      return 'happn-3 13.x dropped setSibling';
     if (n === 'servedClient' && ctx.clientFile) return 'client loaded from a file, not from the server';
   }
   return null;
@@ -832,7 +849,7 @@ async function main() {
   const staticBase = `http://127.0.0.1:${statik.address().port}`;
   ctx.clientUrl = ctx.clientFile ? `${staticBase}/happn-client.js` : clientArg || `${ctx.url}/browser_client`;
 
-  console.log(`browser harness: server ${ctx.url}${ctx.secureUrl ? ', secure ' + ctx.secureUrl : ''}${args.reference ? ' (happn-3 in-process)' : ''}`);
+  console.log(`browser harness: server ${ctx.url}${ctx.secureUrl ? ', secure ' + ctx.secureUrl : ''}${args.reference ? ` (happn-3 ${ctx.referenceVersion} in-process)` : ''}`);
   console.log(`browser harness: client ${ctx.clientFile || ctx.clientUrl}`);
 
   const { chromium } = require('playwright-core');
