@@ -86,7 +86,11 @@ func (s *Server) publish(ev *event, track bool) (protocol.PublishResult, map[*se
 	if len(r.subs) == 0 {
 		return res, nil
 	}
-	res.Queued = len(r.subs)
+	for _, cs := range r.subs {
+		// As happn-3: every matching subscription counts, even those
+		// that share a frame with another.
+		res.Queued += int(cs.refs.Load())
+	}
 	var counts map[*session]int
 	if track {
 		counts = make(map[*session]int)

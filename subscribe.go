@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/happn-go/happn/internal/protocol"
 	"github.com/happn-go/happn/pubsub"
@@ -20,10 +21,9 @@ type chanKey struct {
 }
 
 // channelState stands for one (session, channel) pair; a publication
-// sends at most one frame per channelState.
-type channelState struct {
-	refs int
-}
+// sends at most one frame per channelState. It is compared by pointer,
+// so it must not be zero-sized (all zero-sized values may share an address).
+type channelState struct{ _ byte }
 
 // channelSub is one entry of the server's subscription index: the
 // subscriptions of a session that share a chanKey.
@@ -33,7 +33,9 @@ type channelSub struct {
 	action  pubsub.Action
 	pattern string
 	state   *channelState
-	refs    int
+	// refs counts the subscriptions sharing this entry; written under the
+	// session's subsMu, read by publishers.
+	refs atomic.Int32
 }
 
 // subscription is one successful "on" request.
@@ -115,7 +117,7 @@ func (ss *session) subscribe(key chanKey, action pubsub.Action, pattern string, 
 		ss.chans[key] = cs
 		ss.srv.subs.Add(action, pattern, key.depth, cs)
 	}
-	cs.refs++
+	cs.refs.Add(1)
 	sub := &subscription{ref: ss.srv.refs.Next(), cs: cs, options: options}
 	ss.subs[sub.ref] = sub
 	return sub
@@ -125,8 +127,7 @@ func (ss *session) subscribe(key chanKey, action pubsub.Action, pattern string, 
 func (ss *session) unsubscribe(sub *subscription) {
 	delete(ss.subs, sub.ref)
 	cs := sub.cs
-	cs.refs--
-	if cs.refs == 0 {
+	if cs.refs.Add(-1) == 0 {
 		delete(ss.chans, cs.key)
 		ss.srv.subs.Remove(cs.action, cs.pattern, cs.key.depth, cs)
 	}
@@ -163,7 +164,13 @@ func (ss *session) initialValues(ctx context.Context, pattern string, depth int)
 		}
 		items = append(items, it)
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Modified < items[j].Modified })
+	// Oldest first; writes within one millisecond in commit order.
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].Modified != items[j].Modified {
+			return items[i].Modified < items[j].Modified
+		}
+		return items[i].Revision < items[j].Revision
+	})
 	return items, nil
 }
 

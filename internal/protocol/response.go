@@ -55,6 +55,13 @@ func appendItemMeta(b []byte, m *ItemMeta) []byte {
 	return appendStringField(b, "path", m.Path)
 }
 
+// AppendMeta appends m as a JSON object: {"created":…,"modified":…,"path":…}.
+func AppendMeta(b []byte, m *ItemMeta) []byte {
+	b = append(b, '{')
+	b = appendItemMeta(b, m)
+	return append(b, '}')
+}
+
 func appendResponseFields(b []byte, r *Response, status string) []byte {
 	b = appendStringField(b, "type", "response")
 	b = appendStringField(b, "status", status)

@@ -1,0 +1,441 @@
+package happn_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/happn-go/happn"
+	"github.com/tidwall/gjson"
+)
+
+func TestOnReceivesSetAndRemove(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		all, sets, removes := newEvents(), newEvents(), newEvents()
+		sub.On(ctx, "/e/a", all.handler)
+		sub.On(ctx, "/e/a", sets.handler, happn.OnEvent(happn.SetEvent))
+		sub.On(ctx, "/e/a", removes.handler, happn.OnEvent(happn.RemoveEvent))
+
+		it, err := pub.Set(ctx, "/e/a", map[string]any{"x": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []events{all, sets} {
+			ev := e.next(t)
+			jsonEq(t, ev.Data, `{"x":1}`)
+			if ev.Meta.Path != "/e/a" || ev.Meta.Action != "/SET@/e/a" || ev.Meta.SessionID != pub.SessionID() ||
+				ev.Meta.Created != it.Meta.Created || ev.Meta.Modified != it.Meta.Modified || ev.Meta.Consistency != happn.Transactional {
+				t.Fatalf("event meta %+v", ev.Meta)
+			}
+		}
+		removes.none(t)
+		if _, err := pub.Remove(ctx, "/e/a"); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []events{all, removes} {
+			ev := e.next(t)
+			jsonEq(t, ev.Data, `{"removed":1}`)
+			if ev.Meta.Action != "/REMOVE@/e/a" {
+				t.Fatalf("remove meta %+v", ev.Meta)
+			}
+		}
+		sets.none(t)
+	})
+}
+
+// TestSubscriptionWildcards checks the subscription dialect: '*' is one
+// whole segment, a trailing "/**" spans up to depth segments, "*" alone
+// hears everything.
+func TestSubscriptionWildcards(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		patterns := []struct {
+			pattern string
+			opts    []happn.Option
+		}{
+			{"/s/*", nil},
+			{"/s/b*", nil},
+			{"/s/**", []happn.Option{happn.Depth(2)}},
+			{"*", nil},
+		}
+		heard := map[string][]string{}
+		var mu sync.Mutex
+		for _, p := range patterns {
+			p := p
+			sub.On(ctx, p.pattern, func(ev *happn.Event) {
+				mu.Lock()
+				heard[p.pattern] = append(heard[p.pattern], ev.Meta.Path)
+				mu.Unlock()
+			}, p.opts...)
+		}
+		for _, path := range []string{"/s/b", "/s/bc", "/s/b/c", "/s/b/c/d", "/t/x"} {
+			if _, err := pub.Set(ctx, path, map[string]any{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := map[string][]string{
+			"/s/*":  {"/s/b", "/s/bc"},
+			"/s/**": {"/s/b", "/s/bc", "/s/b/c"},
+			"*":     {"/s/b", "/s/bc", "/s/b/c", "/s/b/c/d", "/t/x"},
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			mu.Lock()
+			got := map[string][]string{}
+			for k, v := range heard {
+				got[k] = append([]string(nil), v...)
+			}
+			mu.Unlock()
+			if reflect.DeepEqual(got, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("heard %v, want %v", got, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// TestWildcardRemoveEvent checks that a wildcard remove publishes one
+// event carrying the pattern, heard by matching wildcard subscriptions
+// but not by subscribers of the concrete paths (as happn-3).
+func TestWildcardRemoveEvent(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		wild, concrete := newEvents(), newEvents()
+		sub.On(ctx, "/wr/*", wild.handler, happn.OnEvent(happn.RemoveEvent))
+		sub.On(ctx, "/wr/a", concrete.handler, happn.OnEvent(happn.RemoveEvent))
+		pub.Set(ctx, "/wr/a", map[string]any{}, happn.NoPublish())
+		pub.Set(ctx, "/wr/b", map[string]any{}, happn.NoPublish())
+		if n, err := pub.Remove(ctx, "/wr/*"); err != nil || n != 2 {
+			t.Fatalf("Remove = %d, %v", n, err)
+		}
+		ev := wild.next(t)
+		jsonEq(t, ev.Data, `{"removed":2}`)
+		if ev.Meta.Path != "/wr/*" {
+			t.Fatalf("path %q", ev.Meta.Path)
+		}
+		wild.none(t)
+		concrete.none(t)
+	})
+}
+
+// TestOneFramePerChannel checks happn-3's de-duplication: several
+// listeners on one channel share one frame; distinct channels each get one.
+func TestOneFramePerChannel(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		a, b, c := newEvents(), newEvents(), newEvents()
+		sub.On(ctx, "/d/x", a.handler)
+		sub.On(ctx, "/d/x", b.handler)
+		sub.On(ctx, "/d/*", c.handler, happn.OnEvent(happn.SetEvent))
+		var result happn.PublishResult
+		got := make(chan struct{})
+		pub.Set(ctx, "/d/x", map[string]any{}, happn.Consistency(happn.Deferred), happn.OnPublished(func(r happn.PublishResult, err error) {
+			result = r
+			close(got)
+		}))
+		for _, e := range []events{a, b, c} {
+			e.next(t)
+			e.none(t)
+		}
+		<-got
+		if result.Successful != 2 || result.Queued != 3 { // as happn-3, queued counts subscriptions
+			t.Fatalf("result %+v, want 2 frames sent for 3 matching subscriptions", result)
+		}
+	})
+}
+
+func TestOffOffPathOffAll(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		a, b, c := newEvents(), newEvents(), newEvents()
+		idA, _ := sub.On(ctx, "/o/a", a.handler)
+		sub.On(ctx, "/o/b", b.handler)
+		sub.On(ctx, "/p/c", c.handler)
+		if err := sub.Off(ctx, idA); err != nil {
+			t.Fatal(err)
+		}
+		pub.Set(ctx, "/o/a", map[string]any{})
+		a.none(t)
+		if err := sub.OffPath(ctx, "/o/*"); err != nil {
+			t.Fatal(err)
+		}
+		pub.Set(ctx, "/o/b", map[string]any{})
+		b.none(t)
+		pub.Set(ctx, "/p/c", map[string]any{})
+		c.next(t)
+		if err := sub.OffAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pub.Set(ctx, "/p/c", map[string]any{})
+		c.none(t)
+	})
+}
+
+func TestCountAndOnce(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		e := newEvents()
+		sub.On(ctx, "/cnt", e.handler, happn.Count(2))
+		for range 4 {
+			pub.Set(ctx, "/cnt", map[string]any{})
+		}
+		e.next(t)
+		e.next(t)
+		e.none(t)
+	})
+}
+
+func TestInitialValues(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		c := connect()
+		ctx := ctxT(t)
+		c.Set(ctx, "/iv/2", map[string]any{"n": 2})
+		time.Sleep(2 * time.Millisecond)
+		c.Set(ctx, "/iv/1", map[string]any{"n": 1})
+		time.Sleep(2 * time.Millisecond)
+		c.Set(ctx, "/iv/1/deep", map[string]any{"n": 3})
+		var initial []happn.Item
+		if _, err := c.On(ctx, "/iv/*", func(*happn.Event) {}, happn.InitialCallback(func(items []happn.Item) { initial = items })); err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, it := range initial {
+			paths = append(paths, it.Meta.Path)
+		}
+		// Oldest first, read with the data dialect (as happn-3).
+		if want := []string{"/iv/2", "/iv/1", "/iv/1/deep"}; !reflect.DeepEqual(paths, want) {
+			t.Fatalf("initial paths %v, want %v", paths, want)
+		}
+		emitted := newEvents()
+		if _, err := c.On(ctx, "/iv/**", emitted.handler, happn.InitialEmit(), happn.Depth(1)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for range 2 {
+			got = append(got, emitted.next(t).Meta.Path)
+		}
+		emitted.none(t)
+		sort.Strings(got)
+		if want := []string{"/iv/1", "/iv/2"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("initial emit %v, want %v (depth 1)", got, want)
+		}
+	})
+}
+
+func TestMergeOnlySubscription(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		pub.Set(ctx, "/mo", map[string]any{"a": 1})
+		patch, whole := newEvents(), newEvents()
+		sub.On(ctx, "/mo", patch.handler, happn.MergeOnly())
+		sub.On(ctx, "/mo", whole.handler, happn.OnEvent(happn.SetEvent))
+		pub.Set(ctx, "/mo", map[string]any{"b": 2}, happn.Merge())
+		jsonEq(t, patch.next(t).Data, `{"b":2}`)
+		jsonEq(t, whole.next(t).Data, `{"a":1,"b":2}`)
+	})
+}
+
+func TestPublishTargetsAndMeta(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, one, two := connect(), connect(), connect()
+		ctx := ctxT(t)
+		e1, e2 := newEvents(), newEvents()
+		one.On(ctx, "/pub", e1.handler)
+		two.On(ctx, "/pub", e2.handler)
+		err := pub.Publish(ctx, "/pub", map[string]any{"msg": "hi"},
+			happn.TargetClients(two.SessionID()), happn.Meta(map[string]any{"custom": "m", "path": "/forged"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := e2.next(t)
+		jsonEq(t, ev.Data, `{"msg":"hi"}`)
+		if ev.Meta.Path != "/pub" || string(ev.Meta.Get("custom")) != `"m"` {
+			t.Fatalf("meta %s", ev.Meta.Raw)
+		}
+		if strings.Count(string(ev.Meta.Raw), `"path"`) != 1 {
+			t.Fatalf("reserved meta key was copied: %s", ev.Meta.Raw)
+		}
+		e1.none(t)
+		if it, _ := pub.Get(ctx, "/pub"); it != nil {
+			t.Fatal("Publish stored data")
+		}
+	})
+}
+
+func TestNoPublish(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		e := newEvents()
+		sub.On(ctx, "/np", e.handler)
+		pub.Set(ctx, "/np", map[string]any{}, happn.NoPublish())
+		pub.Remove(ctx, "/np", happn.NoPublish())
+		e.none(t)
+	})
+}
+
+// TestTransactionalOrdering checks that with the default consistency the
+// event frames of a set are sent before its response: a connection that
+// subscribes to its own path reads the event first; with QUEUED it reads
+// the response first.
+func TestTransactionalOrdering(t *testing.T) {
+	_, url := testServer(t, happn.Config{})
+	r := dialRaw(t, url)
+	r.handshake(t)
+	r.send(t, `{"action":"on","eventId":4,"path":"/ALL@/tx","data":null,"options":{"event_type":"all"}}`)
+	r.read(t)
+	r.send(t, `{"action":"set","eventId":5,"path":"/tx","data":{"n":1}}`)
+	if got := r.read(t); gjson.Get(got, "_meta.type").Str != "data" {
+		t.Fatalf("first frame after a TRANSACTIONAL set is %s, want the event", got)
+	}
+	if got := r.read(t); gjson.Get(got, "_meta.type").Str != "response" {
+		t.Fatalf("second frame is %s, want the response", got)
+	}
+	r.send(t, `{"action":"set","eventId":6,"path":"/tx","data":{"n":2},"options":{"consistency":0}}`)
+	if got := r.read(t); gjson.Get(got, "_meta.type").Str != "response" {
+		t.Fatalf("first frame after a QUEUED set is %s, want the response", got)
+	}
+	if got := r.read(t); gjson.Get(got, "_meta.type").Str != "data" {
+		t.Fatalf("second frame is %s, want the event", got)
+	}
+}
+
+func TestConsistencyLevels(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		e := newEvents()
+		sub.On(ctx, "/cl", e.handler)
+		for _, level := range []int{happn.Queued, happn.Deferred, happn.Acknowledged} {
+			results := make(chan happn.PublishResult, 1)
+			_, err := pub.Set(ctx, "/cl", map[string]any{"level": level}, happn.Consistency(level),
+				happn.OnPublished(func(r happn.PublishResult, err error) {
+					if err != nil {
+						t.Errorf("level %d: %v", level, err)
+					}
+					results <- r
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := e.next(t)
+			if ev.Meta.Consistency != level {
+				t.Fatalf("event consistency %d, want %d", ev.Meta.Consistency, level)
+			}
+			select {
+			case r := <-results:
+				if r.Successful != 1 || (level == happn.Acknowledged && r.Acknowledged != 1) {
+					t.Fatalf("level %d result %+v", level, r)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("level %d: no publication result", level)
+			}
+		}
+	})
+}
+
+// TestAcknowledgedDuplicateChannel is a happn-3 bug we fix: with two
+// listeners on one channel the publication never completed there.
+func TestAcknowledgedDuplicateChannel(t *testing.T) {
+	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
+		pub, sub := connect(), connect()
+		ctx := ctxT(t)
+		sub.On(ctx, "/ack", func(*happn.Event) {})
+		sub.On(ctx, "/ack", func(*happn.Event) {})
+		done := make(chan happn.PublishResult, 1)
+		pub.Set(ctx, "/ack", map[string]any{}, happn.Consistency(happn.Acknowledged),
+			happn.OnPublished(func(r happn.PublishResult, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				done <- r
+			}))
+		select {
+		case r := <-done:
+			if r.Acknowledged != 1 || r.Successful != 1 {
+				t.Fatalf("result %+v", r)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("ACKNOWLEDGED publication never completed")
+		}
+	})
+}
+
+// TestAcknowledgeTimeout checks that unacknowledged publications are
+// reported as such: a raw subscriber that never acks.
+func TestAcknowledgeTimeout(t *testing.T) {
+	srv, url := testServer(t, happn.Config{AcknowledgeTimeout: 200 * time.Millisecond})
+	ctx := ctxT(t)
+	pub := connectors[0].connect(t, srv, url)
+	raw := dialRaw(t, url)
+	raw.handshake(t)
+	raw.send(t, `{"action":"on","eventId":10,"path":"/ALL@/noack","data":null,"options":{"event_type":"all"}}`)
+	raw.expect(t, `{"data":{"id":"<ANY>"},"_meta":{"type":"response","status":"ok","published":false,"eventId":10,"action":"on"},"protocol":"happn_4"}`)
+	errs := make(chan error, 1)
+	pub.Set(ctx, "/noack", map[string]any{}, happn.Consistency(happn.Acknowledged),
+		happn.OnPublished(func(r happn.PublishResult, err error) { errs <- err }))
+	select {
+	case err := <-errs:
+		if err == nil || !strings.Contains(err.Error(), "unacknowledged publication") {
+			t.Fatalf("err = %v, want unacknowledged publication", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no publication result")
+	}
+}
+
+func TestEventOrderPerPath(t *testing.T) {
+	srv, url := testServer(t, happn.Config{})
+	ctx := ctxT(t)
+	sub := connectors[1].connect(t, srv, url)
+	var mu sync.Mutex
+	var seen []int
+	sub.On(ctx, "/order", func(ev *happn.Event) {
+		var v struct{ N int }
+		json.Unmarshal(ev.Data, &v)
+		mu.Lock()
+		seen = append(seen, v.N)
+		mu.Unlock()
+	})
+	pub := connectors[0].connect(t, srv, url)
+	for i := range 200 {
+		pub.Set(ctx, "/order", map[string]any{"n": i}, happn.Consistency(happn.Queued))
+	}
+	pub.Set(context.Background(), "/sync", map[string]any{})
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == 200 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, n := range seen {
+		if n != i {
+			t.Fatalf("event %d carried n=%d: events out of order", i, n)
+		}
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d of 200 events", len(seen))
+	}
+}
