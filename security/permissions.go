@@ -151,9 +151,21 @@ func union(a, b []string) []string {
 //
 // Allowed matches every pattern afresh; Compile p for repeated checks.
 func (p Permissions) Allowed(action, path string) bool {
+	return p.allowed(action, path, true)
+}
+
+// AllowedCaseSensitive is Allowed with patterns matched case-sensitively,
+// as data paths are: "/allowed/*" then does not grant "/ALLOWED/x". A
+// secure Service matches this way unless configured for happn-3's
+// case-insensitive matching.
+func (p Permissions) AllowedCaseSensitive(action, path string) bool {
+	return p.allowed(action, path, false)
+}
+
+func (p Permissions) allowed(action, path string, fold bool) bool {
 	granted := false
 	for pattern, perm := range p {
-		if !wildcard.MatchFold(pattern, path) {
+		if fold && !wildcard.MatchFold(pattern, path) || !fold && !wildcard.Match(pattern, path) {
 			continue
 		}
 		if slices.Contains(perm.Prohibit, action) || slices.Contains(perm.Prohibit, ActionAll) {
@@ -185,6 +197,8 @@ type Checker struct {
 	wild *prefixNode
 	// anyProhibit false lets Allowed stop at the first grant.
 	anyProhibit bool
+	// exactCase is set by CompileCaseSensitive: nothing is folded.
+	exactCase bool
 }
 
 // rule is one pattern with its actions as bit sets. Action names that
@@ -268,9 +282,20 @@ func actionBits(actions []string) (bits uint16, other []string) {
 	return bits, other
 }
 
-// Compile returns a Checker for p. Later changes to p do not affect it.
+// Compile returns a Checker for p, matching as Allowed does (ignoring
+// case, as happn-3). Later changes to p do not affect it.
 func (p Permissions) Compile() *Checker {
-	c := &Checker{}
+	return p.compile(false)
+}
+
+// CompileCaseSensitive returns a Checker matching as AllowedCaseSensitive
+// does. Later changes to p do not affect it.
+func (p Permissions) CompileCaseSensitive() *Checker {
+	return p.compile(true)
+}
+
+func (p Permissions) compile(exactCase bool) *Checker {
+	c := &Checker{exactCase: exactCase}
 	for _, pattern := range p.sortedPaths() {
 		perm := p[pattern]
 		r := rule{pattern: pattern}
@@ -283,6 +308,14 @@ func (p Permissions) Compile() *Checker {
 			continue // matches or not, it changes nothing
 		}
 		if !wildcard.HasWildcard(pattern) {
+			if exactCase {
+				if c.exactASCII == nil {
+					c.exactASCII = make(map[string][]int)
+				}
+				c.exactASCII[pattern] = append(c.exactASCII[pattern], len(c.exact))
+				c.exact = append(c.exact, r)
+				continue
+			}
 			if isASCII(pattern) {
 				if c.exactASCII == nil {
 					c.exactASCII = make(map[string][]int)
@@ -296,7 +329,9 @@ func (p Permissions) Compile() *Checker {
 			continue
 		}
 		// The same folding as wildcard.MatchFold, done once here.
-		r.pattern = strings.ToLower(pattern)
+		if !exactCase {
+			r.pattern = strings.ToLower(pattern)
+		}
 		if c.wild == nil {
 			c.wild = &prefixNode{}
 		}
@@ -323,8 +358,16 @@ func (c *Checker) Allowed(action, path string) bool {
 		}
 		return false
 	}
-	folded := strings.ToLower(path)
-	if isASCII(path) {
+	var folded string
+	if c.exactCase {
+		// exactASCII holds every exact pattern, keyed as written.
+		folded = path
+		for _, i := range c.exactASCII[path] {
+			if apply(&c.exact[i]) {
+				return granted
+			}
+		}
+	} else if folded = strings.ToLower(path); isASCII(path) {
 		for _, i := range c.exactASCII[folded] {
 			if apply(&c.exact[i]) {
 				return granted

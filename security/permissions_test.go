@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestPermissionsJSONIsHappn3s(t *testing.T) {
@@ -167,13 +168,22 @@ func TestCompileIsASnapshot(t *testing.T) {
 // technique, regular expressions, for wildcard patterns (with the '*'
 // collapse fixed to runs of '*').
 func referenceAllowed(p Permissions, action, path string) bool {
+	return referenceAllowedCase(p, action, path, true)
+}
+
+// referenceAllowedCase is referenceAllowed, with case folding optional.
+func referenceAllowedCase(p Permissions, action, path string, fold bool) bool {
+	flags := "(?s)"
+	if fold {
+		flags = "(?is)"
+	}
 	var pool []string
 	for pattern, perm := range p {
 		parts := strings.Split(pattern, "*")
 		for i, s := range parts {
 			parts[i] = regexp.QuoteMeta(s)
 		}
-		re := regexp.MustCompile("(?is)^" + strings.Join(parts, ".*") + "$")
+		re := regexp.MustCompile(flags + "^" + strings.Join(parts, ".*") + "$")
 		if !re.MatchString(path) {
 			continue
 		}
@@ -244,7 +254,49 @@ func FuzzAllowed(f *testing.F) {
 				t.Fatalf("Allowed = %v, reference = %v for %v %q %q", got, want, p, action, path)
 			}
 		}
+		exact := p.AllowedCaseSensitive(action, path)
+		if c := p.CompileCaseSensitive().Allowed(action, path); c != exact {
+			t.Fatalf("case-sensitive Checker.Allowed = %v, Permissions.AllowedCaseSensitive = %v for %v %q %q", c, exact, p, action, path)
+		}
+		if utf8.ValidString(spec) && utf8.ValidString(path) {
+			if want := referenceAllowedCase(p, action, path, false); exact != want {
+				t.Fatalf("AllowedCaseSensitive = %v, reference = %v for %v %q %q", exact, want, p, action, path)
+			}
+		}
 	})
+}
+
+// caseCases are the attacks on case: a permission names a path in one
+// case, the request another. Data paths are case-sensitive, so only the
+// happn-3 compatible folding grants them.
+var caseCases = []struct {
+	name       string
+	p          Permissions
+	action     string
+	path       string
+	fold, want bool
+}{
+	{"upper-case wildcard request", Permissions{"/allowed/*": {Actions: []string{"get"}}}, "get", "/ALLOWED/*", true, false},
+	{"upper-case exact request", Permissions{"/allowed/x": {Actions: []string{"get"}}}, "get", "/Allowed/x", true, false},
+	{"same case still granted", Permissions{"/allowed/*": {Actions: []string{"get"}}}, "get", "/allowed/secret", true, true},
+	{"mixed-case pattern", Permissions{"/App/*": {Actions: []string{"set"}}}, "set", "/app/x", true, false},
+	{"prohibit is case-sensitive too", Permissions{"/a/*": {Actions: []string{"*"}}, "/A/secret": {Prohibit: []string{"*"}}}, "get", "/a/secret", false, true},
+}
+
+func TestCaseSensitiveChecker(t *testing.T) {
+	for _, tt := range caseCases {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Compile().Allowed(tt.action, tt.path); got != tt.fold {
+				t.Errorf("folding Checker.Allowed(%q, %q) = %v, want %v", tt.action, tt.path, got, tt.fold)
+			}
+			if got := tt.p.CompileCaseSensitive().Allowed(tt.action, tt.path); got != tt.want {
+				t.Errorf("case-sensitive Checker.Allowed(%q, %q) = %v, want %v", tt.action, tt.path, got, tt.want)
+			}
+			if got := tt.p.AllowedCaseSensitive(tt.action, tt.path); got != tt.want {
+				t.Errorf("AllowedCaseSensitive(%q, %q) = %v, want %v", tt.action, tt.path, got, tt.want)
+			}
+		})
+	}
 }
 
 // benchPermissions is a realistic user directory: 100 patterns, most of
