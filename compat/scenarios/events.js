@@ -537,6 +537,24 @@ module.exports = [
     },
   },
   {
+    name: 'off of an initialCallback listener stops its events',
+    async run(t) {
+      const sub = await t.client();
+      const pub = await t.client();
+      const frames = t.rawFrames(sub);
+      await pub.set(t.path('ic', '1'), { v: 0 });
+      const col = t.collector();
+      const [ref] = await t.cb((done) => sub.on(t.path('ic', '*'), { event_type: 'set', initialCallback: true }, col.handler, done));
+      await pub.set(t.path('ic', '1'), { v: 1 });
+      await col.wait(1);
+      await sub.off(ref);
+      await pub.set(t.path('ic', '1'), { v: 2 });
+      await t.sleep(200);
+      t.eq(col.data(), [{ v: 1 }], 'handler calls');
+      t.eq(dataFrames(frames).length, 1, 'publication frames');
+    },
+  },
+  {
     name: 'initialCallback on a path without data gives []',
     async run(t) {
       const sub = await t.client();

@@ -70,6 +70,8 @@ module.exports = [
   scenario('options: sort desc + skip + limit', null, { sort: { n: -1 }, skip: 2, limit: 3 }, [17, 16, 15]),
   scenario('criteria + sort + limit together', { t: 'odd' }, { sort: { n: -1 }, limit: 2 }, [19, 17]),
   scenario('no criteria, no options: every item in path order', null, null, byPath(all)),
+  scenario('options: sort on path descending', null, { sort: { path: -1 }, limit: 4 }, byPath(all).reverse().slice(0, 4)),
+  scenario("options: sort on '_meta.path' descending", null, { sort: { '_meta.path': -1 }, limit: 4 }, byPath(all).reverse().slice(0, 4)),
   scenario('criteria that match nothing return []', { t: 'neither' }, null, []),
   {
     name: "criteria: '_meta.path' equality",
