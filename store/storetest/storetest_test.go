@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/store"
@@ -97,6 +98,9 @@ var broken = map[string]struct {
 			if err != nil {
 				return store.Item{}, err
 			}
+			// Widen the window so that concurrent increments reliably
+			// overlap in it and lose updates.
+			time.Sleep(50 * time.Microsecond)
 			return m.Update(ctx, path, func(*store.Item) (store.Change, error) { return change, nil })
 		}
 		return w
