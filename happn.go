@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/happn-go/happn/browserclient"
 	"github.com/happn-go/happn/internal/ids"
 	"github.com/happn-go/happn/pubsub"
 	"github.com/happn-go/happn/security"
@@ -171,7 +172,8 @@ func (s *Server) Name() string { return s.name }
 func (s *Server) Store() store.Store { return s.store }
 
 // Handler returns the server's HTTP handler: the websocket endpoint at
-// /primus (and below), GET /ping, GET /version and GET /primus/spec.
+// /primus (and below), GET /ping, GET /version, GET /primus/spec and our
+// browser client at GET /browser_client.
 func (s *Server) Handler() http.Handler {
 	s.handlerOnce.Do(func() {
 		mux := http.NewServeMux()
@@ -182,6 +184,7 @@ func (s *Server) Handler() http.Handler {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Write([]byte("pong"))
 		})
+		mux.Handle(browserclient.Path, browserclient.Handler())
 		mux.HandleFunc("GET /version", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"version":"` + Version + `"}`))
