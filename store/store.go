@@ -52,13 +52,18 @@ type Change struct {
 
 // UpdateFunc computes the new value of a path from its current one.
 // current is nil when the path holds nothing. The function runs while the
-// store holds its write lock for that path: it must be quick and must not
-// call the store. Returning an error aborts the update and the store
+// store holds its write lock (possibly for the whole store): it must be
+// quick and must not call the store. Returning an error aborts the update and the store
 // returns that error unchanged.
 type UpdateFunc func(current *Item) (Change, error)
 
 // Store is a happn storage backend. Implementations must be safe for
 // concurrent use by many goroutines.
+//
+// Data is copied in both directions: a store does not keep the slices it
+// is given (Change.Data) and callers may modify the Items they get back.
+// When ctx is already done, Get, Update, Delete and Count return its error
+// without doing anything.
 type Store interface {
 	// Get returns the item stored at exactly path. ok is false when there
 	// is none; path is never treated as a pattern.

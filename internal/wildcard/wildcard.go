@@ -66,7 +66,9 @@ func glob(pattern, s string) bool {
 	}
 	s = s[:len(s)-len(suffix)]
 	middle := pattern[:last+1]
-	for _, part := range strings.Split(middle, "*") {
+	for middle != "" {
+		var part string
+		part, middle, _ = strings.Cut(middle, "*")
 		if part == "" {
 			continue
 		}
