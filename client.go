@@ -25,17 +25,26 @@ import (
 // once its backlog is full the client stops reading from the server, which
 // then treats it as a slow consumer (see Config.SlowConsumer).
 type Client struct {
-	conn   clientConn
-	opts   *dialOptions
+	opts *dialOptions
+	// dial opens a new connection to the same server; nil for clients
+	// that cannot reconnect (in-process ones).
+	dial   func(ctx context.Context) (clientConn, error)
 	nextID atomic.Int64
 
-	mu        sync.Mutex
+	mu   sync.Mutex
+	conn clientConn // nil while disconnected
+	gen  int        // counts connections, so a stale reader is ignored
+	// ready is true once conn has been configured, logged in and its
+	// subscriptions restored; calls made before that fail fast.
+	ready     bool
 	waiters   map[int64]chan *message
 	published map[int64]func(PublishResult, error)
 	listeners map[string][]*listener // by channel
 	byID      map[ListenerID]*listener
-	closed    bool
-	closeErr  error
+	// noReconnect is set when the server says not to come back.
+	noReconnect bool
+	closed      bool
+	closeErr    error
 
 	sessionID string
 	session   json.RawMessage
@@ -43,7 +52,7 @@ type Client struct {
 	server    string
 
 	events chan *message // publications waiting for the dispatcher
-	done   chan struct{}
+	done   chan struct{} // closed when the client stops for good
 	wg     sync.WaitGroup
 }
 
@@ -58,10 +67,10 @@ type clientConn interface {
 // before the client stops reading.
 const eventBacklog = 4096
 
-func newClient(conn clientConn, opts *dialOptions) *Client {
+func newClient(opts *dialOptions, dial func(context.Context) (clientConn, error)) *Client {
 	c := &Client{
-		conn:      conn,
 		opts:      opts,
+		dial:      dial,
 		waiters:   make(map[int64]chan *message),
 		published: make(map[int64]func(PublishResult, error)),
 		listeners: make(map[string][]*listener),
@@ -69,8 +78,7 @@ func newClient(conn clientConn, opts *dialOptions) *Client {
 		events:    make(chan *message, eventBacklog),
 		done:      make(chan struct{}),
 	}
-	c.wg.Add(2)
-	go c.readLoop()
+	c.wg.Add(1)
 	go c.dispatchLoop()
 	return c
 }
@@ -78,18 +86,20 @@ func newClient(conn clientConn, opts *dialOptions) *Client {
 // handshake configures the session, asks the server to describe itself
 // and logs in (SPEC §1.6).
 func (c *Client) handshake(ctx context.Context) error {
-	if _, err := c.call(ctx, protocol.ActionConfigureSession, "", false,
+	if _, err := c.internalCall(ctx, protocol.ActionConfigureSession, "", false,
 		[]byte(`{"protocol":"happn_4","version":"`+Version+`","browser":false}`), nil); err != nil {
 		return fmt.Errorf("happn: configure-session: %w", err)
 	}
-	desc, err := c.call(ctx, protocol.ActionDescribe, "", false, []byte("null"), nil)
+	desc, err := c.internalCall(ctx, protocol.ActionDescribe, "", false, []byte("null"), nil)
 	if err != nil {
 		return fmt.Errorf("happn: describe: %w", err)
 	}
+	c.mu.Lock()
 	c.server, c.secure = desc.data.Get("name").String(), desc.data.Get("secure").Bool()
+	c.mu.Unlock()
 
 	login := map[string]any{"protocol": protocol.ProtocolHappn4}
-	info := map[string]any{"_browser": false, "_local": false}
+	info := map[string]any{"_browser": false, "_local": c.dial == nil}
 	for k, v := range c.opts.info {
 		info[k] = v
 	}
@@ -104,7 +114,7 @@ func (c *Client) handshake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := c.call(ctx, protocol.ActionLogin, "", false, data, nil)
+	resp, err := c.internalCall(ctx, protocol.ActionLogin, "", false, data, nil)
 	if err != nil {
 		return fmt.Errorf("happn: login: %w", err)
 	}
@@ -115,7 +125,8 @@ func (c *Client) handshake(ctx context.Context) error {
 	return nil
 }
 
-// SessionID returns the id the server gave this client's session.
+// SessionID returns the id the server gave this client's session. It
+// changes when the client reconnects.
 func (c *Client) SessionID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -136,14 +147,15 @@ func (c *Client) Token() string {
 	return gjson.GetBytes(c.Session(), "token").String()
 }
 
-// Close ends the connection. Calls waiting for an answer return
-// ErrClosed. It is safe to call more than once.
+// Close ends the connection and stops reconnecting. Calls waiting for an
+// answer return ErrClosed. It is safe to call more than once.
 func (c *Client) Close() error {
 	c.shutdown(ErrClosed)
 	c.wg.Wait()
 	return nil
 }
 
+// shutdown stops the client for good: no more calls, no reconnection.
 func (c *Client) shutdown(reason error) {
 	c.mu.Lock()
 	if c.closed {
@@ -152,23 +164,35 @@ func (c *Client) shutdown(reason error) {
 	}
 	c.closed = true
 	c.closeErr = reason
+	conn := c.conn
+	c.conn, c.ready = nil, false
 	waiters := c.waiters
 	c.waiters = make(map[int64]chan *message)
 	c.mu.Unlock()
 	for _, w := range waiters {
 		close(w)
 	}
-	c.conn.Close()
+	if conn != nil {
+		conn.Close()
+	}
 	close(c.done)
 }
 
-// call sends a request and waits for its response frame.
+// call sends a request and waits for its response frame. While the
+// client is disconnected (reconnecting) it fails at once with
+// ErrDisconnected rather than waiting.
 func (c *Client) call(ctx context.Context, action, path string, hasPath bool, data, options []byte) (*message, error) {
-	return c.callID(ctx, c.nextID.Add(1), action, path, hasPath, data, options)
+	return c.callID(ctx, c.nextID.Add(1), false, action, path, hasPath, data, options)
+}
+
+// internalCall is call for the handshake and re-subscription, which run
+// before the connection is ready.
+func (c *Client) internalCall(ctx context.Context, action, path string, hasPath bool, data, options []byte) (*message, error) {
+	return c.callID(ctx, c.nextID.Add(1), true, action, path, hasPath, data, options)
 }
 
 // callID is call with an eventId the caller has taken from nextID.
-func (c *Client) callID(ctx context.Context, id int64, action, path string, hasPath bool, data, options []byte) (*message, error) {
+func (c *Client) callID(ctx context.Context, id int64, internal bool, action, path string, hasPath bool, data, options []byte) (*message, error) {
 	frame := make([]byte, 0, 96+len(path)+len(data)+len(options))
 	frame = append(frame, `{"action":`...)
 	frame = protocol.AppendString(frame, action)
@@ -182,18 +206,6 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 		frame = append(frame, `,"data":`...)
 		frame = append(frame, data...)
 	}
-	c.mu.Lock()
-	sid := c.sessionID
-	c.mu.Unlock()
-	if sid != "" {
-		frame = append(frame, `,"sessionId":`...)
-		frame = protocol.AppendString(frame, sid)
-	}
-	if options != nil {
-		frame = append(frame, `,"options":`...)
-		frame = append(frame, options...)
-	}
-	frame = append(frame, '}')
 
 	w := make(chan *message, 1)
 	c.mu.Lock()
@@ -202,9 +214,23 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 		c.mu.Unlock()
 		return nil, err
 	}
+	conn := c.conn
+	if conn == nil || (!c.ready && !internal) {
+		c.mu.Unlock()
+		return nil, ErrDisconnected
+	}
+	if c.sessionID != "" {
+		frame = append(frame, `,"sessionId":`...)
+		frame = protocol.AppendString(frame, c.sessionID)
+	}
 	c.waiters[id] = w
 	c.mu.Unlock()
-	if err := c.conn.Send(frame); err != nil {
+	if options != nil {
+		frame = append(frame, `,"options":`...)
+		frame = append(frame, options...)
+	}
+	frame = append(frame, '}')
+	if err := conn.Send(frame); err != nil {
 		c.forget(id)
 		return nil, fmt.Errorf("%w: %v", ErrDisconnected, err)
 	}
@@ -218,10 +244,7 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 	select {
 	case resp, ok := <-w:
 		if !ok {
-			c.mu.Lock()
-			err := c.closeErr
-			c.mu.Unlock()
-			return nil, err
+			return nil, c.downErr()
 		}
 		return resp, resp.err()
 	case <-ctx.Done():
@@ -233,59 +256,21 @@ func (c *Client) callID(ctx context.Context, id int64, action, path string, hasP
 	}
 }
 
+// downErr is what a call cut off by a lost connection returns.
+func (c *Client) downErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.closeErr
+	}
+	return ErrDisconnected
+}
+
 func (c *Client) forget(id int64) {
 	c.mu.Lock()
 	delete(c.waiters, id)
 	delete(c.published, id)
 	c.mu.Unlock()
-}
-
-// readLoop reads frames from the server and routes them: responses to
-// their waiting call, events to the dispatcher, heartbeats answered.
-func (c *Client) readLoop() {
-	defer c.wg.Done()
-	defer close(c.events)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-c.done
-		cancel()
-	}()
-	for {
-		frame, err := c.conn.Read(ctx)
-		if err != nil {
-			c.shutdown(fmt.Errorf("%w: %v", ErrDisconnected, err))
-			return
-		}
-		c.route(frame)
-	}
-}
-
-func (c *Client) route(frame []byte) {
-	if kind, stamp := protocol.ParseControl(frame); kind != protocol.NotControl {
-		if kind == protocol.ControlPing {
-			c.conn.Send(protocol.Pong(stamp))
-		}
-		return
-	}
-	m := parseMessage(frame)
-	if m.array {
-		c.deliver(m)
-		return
-	}
-	switch m.typ {
-	case "response":
-		c.deliver(m)
-	case "data", "ack":
-		select {
-		case c.events <- m:
-		case <-c.done:
-		}
-	case "system":
-		if m.root.Get("eventKey").Str == "server-side-disconnect" {
-			reason := m.data.Get("reason").String()
-			c.shutdown(fmt.Errorf("%w: server ended the session: %s", ErrDisconnected, reason))
-		}
-	}
 }
 
 func (c *Client) deliver(m *message) {
@@ -301,12 +286,17 @@ func (c *Client) deliver(m *message) {
 // dispatchLoop calls event handlers and publication callbacks, in order.
 func (c *Client) dispatchLoop() {
 	defer c.wg.Done()
-	for m := range c.events {
-		if m.typ == "ack" {
-			c.publicationAck(m)
-			continue
+	for {
+		select {
+		case m := <-c.events:
+			if m.typ == "ack" {
+				c.publicationAck(m)
+				continue
+			}
+			c.dispatchEvent(m)
+		case <-c.done:
+			return
 		}
-		c.dispatchEvent(m)
 	}
 }
 

@@ -127,7 +127,7 @@ func (c *Client) publishCall(ctx context.Context, action, path string, data, opt
 	c.mu.Lock()
 	c.published[id] = o.onPublished
 	c.mu.Unlock()
-	resp, err := c.callID(ctx, id, action, path, true, data, options)
+	resp, err := c.callID(ctx, id, false, action, path, true, data, options)
 	if err != nil {
 		c.mu.Lock()
 		delete(c.published, id)

@@ -20,6 +20,9 @@ type listener struct {
 	channel string
 	ref     string
 	handler func(*Event)
+	// options are the "on" options sent again when the client reconnects
+	// (without initial values).
+	options []byte
 	// remaining counts down to the end of a Count(n) subscription; 0
 	// means unlimited.
 	remaining int
@@ -48,23 +51,27 @@ func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts
 		return 0, err
 	}
 	options := map[string]any{"event_type": string(et), "count": o.count}
-	if o.initialCallback != nil {
-		options["initialCallback"] = true
-	}
-	if o.initialEmit {
-		options["initialEmit"] = true
-	}
 	if o.depth > 0 {
 		options["depth"] = o.depth
 	}
 	if o.mergeOnly {
 		options["merge"] = true
 	}
+	again, err := json.Marshal(options)
+	if err != nil {
+		return 0, err
+	}
+	if o.initialCallback != nil {
+		options["initialCallback"] = true
+	}
+	if o.initialEmit {
+		options["initialEmit"] = true
+	}
 	raw, err := json.Marshal(options)
 	if err != nil {
 		return 0, err
 	}
-	l := &listener{id: ListenerID(c.nextID.Add(1)), path: path, channel: channel, handler: handler, remaining: o.count}
+	l := &listener{id: ListenerID(c.nextID.Add(1)), path: path, channel: channel, handler: handler, options: again, remaining: o.count}
 	if strings.HasSuffix(path, "/**") {
 		l.varPrefix = strings.TrimSuffix(path, "**")
 		l.depth = o.depth

@@ -155,10 +155,22 @@ type dialOptions struct {
 	callTimeout               time.Duration
 	logger                    *slog.Logger
 	allowSelfSigned           bool
+	onConnection              func(ConnectionEvent)
+	noReconnect               bool
+	reconnectMin              time.Duration
+	reconnectMax              time.Duration
+	connectTimeout            time.Duration
+	pingTimeout               time.Duration
 }
 
 func collectDial(opts []DialOption) *dialOptions {
-	o := &dialOptions{callTimeout: 60 * time.Second}
+	o := &dialOptions{
+		callTimeout:    60 * time.Second,
+		reconnectMin:   500 * time.Millisecond,
+		reconnectMax:   3 * time.Minute,
+		connectTimeout: 30 * time.Second,
+		pingTimeout:    45 * time.Second,
+	}
 	for _, opt := range opts {
 		opt(o)
 	}
@@ -187,6 +199,39 @@ func WithCallTimeout(d time.Duration) DialOption {
 
 // WithLogger gives the client a logger. Default: discard.
 func WithLogger(l *slog.Logger) DialOption { return func(o *dialOptions) { o.logger = l } }
+
+// WithConnectionEvents has fn called on every connection event
+// (ConnectionEnded, ReconnectScheduled, ReconnectSuccessful,
+// SessionEnded). It runs on one of the client's goroutines and must not
+// block for long.
+func WithConnectionEvents(fn func(ConnectionEvent)) DialOption {
+	return func(o *dialOptions) { o.onConnection = fn }
+}
+
+// WithReconnectBackoff sets the reconnection backoff: the first attempt
+// after min, doubling up to max. Defaults 500 ms and 3 minutes, as
+// happn-3's client.
+func WithReconnectBackoff(min, max time.Duration) DialOption {
+	return func(o *dialOptions) {
+		if min > 0 {
+			o.reconnectMin = min
+		}
+		if max >= o.reconnectMin {
+			o.reconnectMax = max
+		}
+	}
+}
+
+// WithoutReconnect makes a websocket client close for good when its
+// connection is lost, instead of reconnecting.
+func WithoutReconnect() DialOption { return func(o *dialOptions) { o.noReconnect = true } }
+
+// WithPingTimeout sets how long a websocket client waits for a frame
+// (the server's heartbeat comes every 30 s) before it considers the
+// connection dead and reconnects. Default 45 s, as happn-3; 0 disables.
+func WithPingTimeout(d time.Duration) DialOption {
+	return func(o *dialOptions) { o.pingTimeout = d }
+}
 
 // AllowSelfSignedCerts makes Dial accept any TLS certificate. For
 // development only.

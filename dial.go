@@ -16,6 +16,12 @@ import (
 // in. rawURL may be http(s):// or ws(s)://, with or without the /primus
 // path: "http://127.0.0.1:55000" works. It works against happn-3 servers
 // too.
+//
+// When the connection is lost the client reconnects by itself, with
+// backoff (WithReconnectBackoff), logs in again with the same credentials
+// and restores every subscription; WithConnectionEvents reports each
+// step. While it is disconnected, calls fail at once with ErrDisconnected
+// rather than wait; retry them after ReconnectSuccessful.
 func Dial(ctx context.Context, rawURL string, opts ...DialOption) (*Client, error) {
 	o := collectDial(opts)
 	u, err := url.Parse(rawURL)
@@ -35,13 +41,21 @@ func Dial(ctx context.Context, rawURL string, opts ...DialOption) (*Client, erro
 	if o.allowSelfSigned {
 		dopts.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	}
-	ws, _, err := websocket.Dial(ctx, u.String(), dopts)
+	target := u.String()
+	dial := func(ctx context.Context) (clientConn, error) {
+		ws, _, err := websocket.Dial(ctx, target, dopts)
+		if err != nil {
+			return nil, err
+		}
+		ws.SetReadLimit(-1)
+		return &wsClientConn{ws: ws}, nil
+	}
+	conn, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ws.SetReadLimit(-1)
-	c := newClient(&wsClientConn{ws: ws}, o)
-	if err := c.handshake(ctx); err != nil {
+	c := newClient(o, dial)
+	if err := c.attach(ctx, conn); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -79,8 +93,8 @@ func (s *Server) LocalClient(ctx context.Context, opts ...DialOption) (*Client, 
 	o := collectDial(opts)
 	serverEnd, clientEnd := localclient.Pipe(transport.Info{URL: "local"}, s.cfg.QueueLimit, s.cfg.SlowConsumer)
 	go s.serveConn(serverEnd)
-	c := newClient(clientEnd, o)
-	if err := c.handshake(ctx); err != nil {
+	c := newClient(o, nil)
+	if err := c.attach(ctx, clientEnd); err != nil {
 		c.Close()
 		return nil, err
 	}
