@@ -3,6 +3,7 @@ package happn
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,7 @@ type Server struct {
 
 	handlerOnce sync.Once
 	handler     http.Handler
+	tls         *tls.Config // nil for plain HTTP
 }
 
 // New builds a server from cfg. It opens the store (the default one is a
@@ -78,6 +80,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SlowConsumer != transport.Disconnect && cfg.SlowConsumer != transport.Drop {
 		return nil, fmt.Errorf("happn: unknown SlowConsumer policy %d", cfg.SlowConsumer)
+	}
+	var tlsConfig *tls.Config
+	if cfg.HTTPS != nil {
+		var err error
+		if tlsConfig, err = cfg.HTTPS.tlsConfig(); err != nil {
+			return nil, err
+		}
 	}
 	st := cfg.Store
 	if st == nil {
@@ -98,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 		servers:  make(map[*http.Server]struct{}),
 		ctx:      ctx,
 		cancel:   cancel,
+		tls:      tlsConfig,
 	}
 	s.acks.init()
 	name, err := s.loadName(cfg.Name)
@@ -190,6 +200,9 @@ func (s *Server) Handler() http.Handler {
 			w.Write([]byte(`{"version":"` + Version + `"}`))
 		})
 		s.handler = mux
+		if s.tls != nil {
+			s.handler = withHSTS(mux)
+		}
 	})
 	return s.handler
 }
@@ -208,9 +221,13 @@ func (s *Server) ListenAndServe(addr string) error {
 	return s.Serve(l)
 }
 
-// Serve accepts connections on l until the server is shut down. It
-// returns http.ErrServerClosed after Shutdown or Close.
+// Serve accepts connections on l until the server is shut down; with
+// Config.HTTPS it speaks TLS on them. It returns http.ErrServerClosed
+// after Shutdown or Close.
 func (s *Server) Serve(l net.Listener) error {
+	if s.tls != nil {
+		l = tls.NewListener(l, s.tls)
+	}
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,

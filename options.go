@@ -30,6 +30,10 @@ type Config struct {
 	// security.Open(), an insecure server.
 	Security security.Provider
 
+	// HTTPS, when set, makes the listener speak TLS (happn-3's transport
+	// mode "https") and adds HSTS to HTTP responses. Default: plain HTTP.
+	HTTPS *HTTPS
+
 	// Transport accepts websocket clients. Default: &transport.Websocket{}
 	// configured from MaxMessageSize, QueueLimit and SlowConsumer.
 	Transport transport.Transport

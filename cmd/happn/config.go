@@ -27,6 +27,16 @@ type fileConfig struct {
 	MissedHeartbeats   int      `json:"missedHeartbeats"`
 	AcknowledgeTimeout duration `json:"acknowledgeTimeout"`
 	DefaultDepth       int      `json:"defaultDepth"`
+	// Transport mirrors happn-3's transport config: mode "https" with the
+	// certificate inline (cert, key: PEM) or in files (certPath, keyPath);
+	// with neither, a self-signed pair is generated and kept.
+	Transport struct {
+		Mode     string `json:"mode"`
+		Cert     string `json:"cert"`
+		Key      string `json:"key"`
+		CertPath string `json:"certPath"`
+		KeyPath  string `json:"keyPath"`
+	} `json:"transport"`
 }
 
 func loadConfig(path string) (fileConfig, error) {
@@ -54,6 +64,13 @@ func (fc fileConfig) config(logger *slog.Logger) (happn.Config, error) {
 		AcknowledgeTimeout: time.Duration(fc.AcknowledgeTimeout),
 		DefaultDepth:       fc.DefaultDepth,
 		Logger:             logger,
+	}
+	switch t := fc.Transport; t.Mode {
+	case "", "http":
+	case "https":
+		cfg.HTTPS = &happn.HTTPS{CertPEM: t.Cert, KeyPEM: t.Key, CertFile: t.CertPath, KeyFile: t.KeyPath}
+	default:
+		return cfg, fmt.Errorf(`transport.mode must be "http" or "https", not %q`, t.Mode)
 	}
 	switch fc.SlowConsumer {
 	case "", "disconnect":

@@ -6,6 +6,7 @@
 //	go run ./cmd/happn                       # :55000, data in ./happn.db
 //	go run ./cmd/happn -data :memory:        # nothing persisted
 //	go run ./cmd/happn -config happn.json    # settings from a file
+//	go run ./cmd/happn -https                # TLS, self-signed certificate kept in ~/.happn-https-*
 //
 // Flags override the config file. SIGINT or SIGTERM stops the server
 // gracefully (clients reconnect when it comes back).
@@ -40,6 +41,9 @@ func run(args []string) error {
 	data := fs.String("data", "happn.db", `data file, or ":memory:" to persist nothing`)
 	name := fs.String("name", "", "server name (default: persisted random name)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	https := fs.Bool("https", false, "serve over TLS (a self-signed certificate is generated unless -cert-file/-key-file)")
+	certFile := fs.String("cert-file", "", "TLS certificate (PEM) for -https; generated here if missing")
+	keyFile := fs.String("key-file", "", "TLS key (PEM) for -https; generated here if missing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +69,15 @@ func run(args []string) error {
 	}
 	if set["log-level"] || fc.LogLevel == "" {
 		fc.LogLevel = *logLevel
+	}
+	if *https {
+		fc.Transport.Mode = "https"
+	}
+	if set["cert-file"] {
+		fc.Transport.CertPath = *certFile
+	}
+	if set["key-file"] {
+		fc.Transport.KeyPath = *keyFile
 	}
 
 	var level slog.Level
