@@ -41,6 +41,8 @@ type Server struct {
 	store store.Store
 	sec   security.Provider
 	name  string
+	// secure is the secure provider, when sec is one (Config.Secure).
+	secure *security.Service
 
 	subs     pubsub.Index[*channelSub]
 	refs     *ids.Generator // subscription references
@@ -63,7 +65,8 @@ type Server struct {
 
 	handlerOnce sync.Once
 	handler     http.Handler
-	tls         *tls.Config // nil for plain HTTP
+	mux         *http.ServeMux // Handle adds routes to it
+	tls         *tls.Config    // nil for plain HTTP
 }
 
 // New builds a server from cfg. It opens the store (the default one is a
@@ -117,6 +120,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.name = name
+	if err := s.setupSecurity(ctx); err != nil {
+		cancel()
+		st.Close()
+		return nil, err
+	}
 	s.wg.Add(1)
 	go s.heartbeats()
 	return s, nil
@@ -199,6 +207,8 @@ func (s *Server) Handler() http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"version":"` + Version + `"}`))
 		})
+		s.mountSecurityRoutes(mux)
+		s.mux = mux
 		s.handler = mux
 		if s.tls != nil {
 			s.handler = withHSTS(mux)
@@ -355,6 +365,7 @@ func (s *Server) dropSession(ss *session) {
 	delete(s.sessions, ss.id)
 	s.mu.Unlock()
 	ss.clearSubscriptions()
+	ss.securityClosed()
 	ss.conn.Close()
 }
 

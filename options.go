@@ -27,8 +27,55 @@ type Config struct {
 	DataPath string
 
 	// Security authenticates and authorizes sessions. Default:
-	// security.Open(), an insecure server.
+	// security.Open(), an insecure server, or, with Secure, a
+	// *security.Service built from the fields below. A *security.Service
+	// given here works as if built by Secure.
 	Security security.Provider
+
+	// Secure makes clients log in (SPEC §7, docs/security.md): users,
+	// groups and path permissions kept in the store under
+	// /_SYSTEM/_SECURITY, session tokens, policies, /@HTTP route
+	// permissions. The fields below configure it; they are ignored
+	// otherwise. Default false.
+	Secure bool
+	// AdminPassword is the password of the _ADMIN user, applied at every
+	// start. Default: a new directory gets "happn" (and the server logs a
+	// loud warning); an existing one keeps its password.
+	AdminPassword string
+	// Production refuses to start a secure server whose _ADMIN password
+	// is still the default. Default false.
+	Production bool
+	// SessionTokenSecret signs session tokens (HS256). Default: a random
+	// secret generated on first start and kept in the store.
+	SessionTokenSecret string
+	// Groups and Users are created or updated at every start, so a
+	// config file can declare a ready directory. Permissions are merged
+	// into existing ones; a user's Groups are linked.
+	Groups []security.Group
+	Users  []security.User
+	// Profiles give sessions policies (ttl, inactivity, usage limit,
+	// permissions, address whitelist), first match wins, before the
+	// default profiles (SPEC §7.7).
+	Profiles []security.Profile
+	// AccountLockout configures lockout after failed logins. Default: 4
+	// failures lock a username for 10 minutes, as happn-3.
+	AccountLockout security.Lockout
+	// AllowAnonymousAccess lets clients log in as _ANONYMOUS without a
+	// password. Default false.
+	AllowAnonymousAccess bool
+	// DisableDefaultAdminNetworkConnections refuses _ADMIN logins except
+	// from in-process clients. Default false.
+	DisableDefaultAdminNetworkConnections bool
+	// CaseInsensitivePermissions matches permission paths ignoring case,
+	// as happn-3. Default false: case-sensitive, like data paths.
+	CaseInsensitivePermissions bool
+	// CookieName is the cookie browsers keep the session token in.
+	// Default "happn_token".
+	CookieName string
+	// EncryptPayloads requires network clients to seal every payload
+	// with a per-session key (docs/payload-encryption.md); in-process
+	// clients may. Needs Secure. Default false.
+	EncryptPayloads bool
 
 	// HTTPS, when set, makes the listener speak TLS (happn-3's transport
 	// mode "https") and adds HSTS to HTTP responses. Default: plain HTTP.

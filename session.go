@@ -43,6 +43,8 @@ type session struct {
 	chans  map[chanKey]*channelSub
 
 	ending atomic.Bool
+
+	sec sessionSecurity // secure mode: policy timer, payload cipher
 }
 
 var legacyProtocol = protocol.ProtocolLegacy
@@ -65,8 +67,10 @@ func (ss *session) run(ctx context.Context) {
 		}
 		ss.busy.Lock()
 		if ss.ending.Load() {
+			// end is flushing its goodbye; it closes the connection,
+			// which ends this loop.
 			ss.busy.Unlock()
-			return
+			continue
 		}
 		ss.handleFrame(ctx, frame)
 		ss.busy.Unlock()
@@ -82,7 +86,12 @@ func (ss *session) send(frame []byte) error {
 		}
 		frame = m.Frame
 	}
-	err := ss.conn.Send(frame)
+	var err error
+	if ss.sec.encrypted.Load() {
+		err = ss.sendSealed(frame)
+	} else {
+		err = ss.conn.Send(frame)
+	}
 	if errors.Is(err, transport.ErrSlowConsumer) {
 		ss.srv.log.Warn("client is not reading; frame not queued", "session", ss.id, "policy", ss.srv.cfg.SlowConsumer)
 	}
@@ -113,6 +122,20 @@ func (ss *session) end(reason string) {
 	if ss.ending.Swap(true) {
 		return
 	}
+	ss.finish(reason)
+}
+
+// endAsync is end for callers that may be handling this session's
+// request (its own goroutine): the session stops taking requests at
+// once, and the goodbye follows the response in flight.
+func (ss *session) endAsync(reason string) {
+	if ss.ending.Swap(true) {
+		return
+	}
+	go ss.finish(reason)
+}
+
+func (ss *session) finish(reason string) {
 	ss.busy.Lock()
 	defer ss.busy.Unlock()
 	if reason != "" {
@@ -136,6 +159,12 @@ func (ss *session) handleFrame(ctx context.Context, frame []byte) {
 			ss.send([]byte(`"primus::id::` + ss.id + `"`))
 		}
 		return
+	}
+	if ss.sec.encrypted.Load() {
+		var ok bool
+		if frame, ok = ss.openSealed(frame); !ok {
+			return
+		}
 	}
 	ss.msgCount++
 	if layers := ss.srv.cfg.InboundLayers; len(layers) > 0 {
@@ -230,8 +259,17 @@ func (ss *session) dispatch(ctx context.Context, req *protocol.Request) {
 // action on path. Server records under /_SYSTEM are never reachable over
 // a connection, whatever the provider says.
 func (ss *session) authorize(ctx context.Context, action, path string) error {
+	if ss.srv.secure != nil {
+		// A socket that never logged in is refused (and dropped) first.
+		if err := ss.authorizeSecure(ctx, action, path); err != nil {
+			return err
+		}
+	}
 	if isSystemPath(path) {
 		return accessDenied(403, "unauthorized")
 	}
-	return ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path)
+	if ss.srv.secure != nil {
+		return nil
+	}
+	return wireError(ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path))
 }

@@ -58,6 +58,16 @@ func (ss *session) login(ctx context.Context, req *protocol.Request) {
 	if info := data.Get("info"); info.IsObject() {
 		ss.loginInfo = []byte(info.Raw)
 	}
+	offer, err := parseEncryptionOffer(data)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
+	cipher, serverKey, err := ss.prepareEncryption(offer)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
 	id, err := ss.srv.sec.Login(ctx, security.LoginRequest{
 		Credentials: creds,
 		SessionID:   ss.id,
@@ -67,15 +77,19 @@ func (ss *session) login(ctx context.Context, req *protocol.Request) {
 		Local:       ss.info.Local,
 	})
 	if err != nil {
-		ss.fail(req, err)
+		ss.fail(req, wireError(err))
 		return
 	}
 	ss.identity.Store(id)
-	ss.ok(req, ss.record(), nil, false)
+	if id.Secure() {
+		ss.loggedIn(id)
+	}
+	ss.sendLoginResponse(req, ss.record(serverKey), cipher)
 }
 
 // record encodes the session as happn-3 returns it from login (SPEC §2.5).
-func (ss *session) record() []byte {
+// serverKey is the server's payload encryption key, or "".
+func (ss *session) record(serverKey string) []byte {
 	b := []byte(`{"msgCount":`)
 	b = protocol.AppendInt(b, ss.msgCount)
 	b = append(b, `,"id":`...)
@@ -112,13 +126,27 @@ func (ss *session) record() []byte {
 	b = protocol.AppendString(b, ss.info.URL)
 	b = append(b, `,"version":`...)
 	b = protocol.AppendString(b, ss.version)
+	id := ss.identity.Load()
+	if id.Secure() {
+		b = append(b, `,"cookieName":`...)
+		b = protocol.AppendString(b, id.CookieName())
+	}
 	b = append(b, `,"info":`...)
 	if ss.loginInfo != nil {
 		b = append(b, ss.loginInfo...)
 	} else {
 		b = append(b, "{}"...)
 	}
-	if id := ss.identity.Load(); id != nil && id.Token != "" {
+	if serverKey != "" {
+		b = append(b, `,"encryption":{"scheme":`...)
+		b = protocol.AppendString(b, security.PayloadScheme)
+		b = append(b, `,"publicKey":`...)
+		b = protocol.AppendString(b, serverKey)
+		b = append(b, '}')
+	}
+	if id.Secure() {
+		b = id.AppendRecord(b)
+	} else if id != nil && id.Token != "" {
 		b = append(b, `,"user":{"username":`...)
 		b = protocol.AppendString(b, id.Username)
 		b = append(b, `,"userid":`...)
@@ -134,6 +162,10 @@ func (ss *session) record() []byte {
 func (ss *session) securityAction(ctx context.Context, req *protocol.Request) {
 	if !ss.srv.sec.Secure() {
 		ss.fail(req, badRequest("Cannot "+req.Action+" Not Secure"))
+		return
+	}
+	if ss.srv.secure != nil {
+		ss.secureAction(ctx, req)
 		return
 	}
 	ss.fail(req, badRequest(strings.TrimSpace(req.Action+" is not supported by this security provider")))

@@ -1,0 +1,236 @@
+package happn
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/security"
+	"github.com/tidwall/gjson"
+)
+
+// sessionSecurity is a session's secure-mode state: the timer that ends
+// it when its policy's ttl runs out, and its payload cipher.
+type sessionSecurity struct {
+	mu     sync.Mutex
+	expiry *time.Timer
+
+	// encrypted is set once the login response has gone out with the
+	// server's key; from then on every payload frame is sealed.
+	encrypted atomic.Bool
+	sendMu    sync.Mutex // orders sealing with sending
+	cipher    *security.PayloadCipher
+}
+
+// encryptionOffer is the client's half of payload encryption, from its
+// login data (docs/payload-encryption.md).
+type encryptionOffer struct {
+	publicKey string
+}
+
+func parseEncryptionOffer(data gjson.Result) (*encryptionOffer, error) {
+	e := data.Get("encryption")
+	if !e.Exists() {
+		return nil, nil
+	}
+	if e.Get("scheme").String() != security.PayloadScheme {
+		return nil, badRequest("unsupported payload encryption scheme " + e.Get("scheme").String() + ": this server speaks " + security.PayloadScheme)
+	}
+	return &encryptionOffer{publicKey: e.Get("publicKey").String()}, nil
+}
+
+// errEncryptionRequired is the clear refusal a client that cannot encrypt
+// gets from a server that requires encryption.
+var errEncryptionRequired = accessDenied(403, "this server requires payload encryption: log in with an encryption key (scheme "+security.PayloadScheme+")")
+
+// prepareEncryption checks a login's encryption offer against the
+// server's configuration and agrees the keys. It returns the server's
+// public key for the login response, or "" for an unencrypted session.
+func (ss *session) prepareEncryption(offer *encryptionOffer) (*security.PayloadCipher, string, error) {
+	if offer == nil {
+		if ss.srv.cfg.EncryptPayloads && !ss.info.Local {
+			return nil, "", errEncryptionRequired
+		}
+		return nil, "", nil
+	}
+	if !ss.srv.cfg.EncryptPayloads {
+		// The response carries no key: the client knows it is not
+		// encrypted and decides whether to go on.
+		return nil, "", nil
+	}
+	if ss.sec.encrypted.Load() || ss.identity.Load() != nil {
+		return nil, "", badRequest("payload encryption is agreed at the first login of a connection")
+	}
+	key, err := security.NewPayloadKey()
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := key.Cipher(offer.publicKey, false, ss.id)
+	if err != nil {
+		return nil, "", badRequest(err.Error())
+	}
+	return c, key.PublicKey(), nil
+}
+
+// sendLoginResponse sends the login response and, for an encrypted
+// session, turns sealing on right after it, so that the response is
+// the last plain frame.
+func (ss *session) sendLoginResponse(req *protocol.Request, record []byte, c *security.PayloadCipher) {
+	if c == nil {
+		ss.ok(req, record, nil, false)
+		return
+	}
+	ss.sec.sendMu.Lock()
+	defer ss.sec.sendMu.Unlock()
+	r := ss.response(req)
+	frame := protocol.AppendResponse(nil, &r, record, nil)
+	if layers := ss.srv.cfg.OutboundLayers; len(layers) > 0 {
+		m := Message{SessionID: ss.id, Frame: frame}
+		if runLayers(context.Background(), layers, &m) != nil {
+			return
+		}
+		frame = m.Frame
+	}
+	ss.conn.Send(frame)
+	ss.sec.cipher = c
+	ss.sec.encrypted.Store(true)
+}
+
+// sendSealed seals and sends a frame of an encrypted session. Primus
+// heartbeats (JSON strings) stay plain.
+func (ss *session) sendSealed(frame []byte) error {
+	if len(frame) > 0 && frame[0] == '"' {
+		return ss.conn.Send(frame)
+	}
+	ss.sec.sendMu.Lock()
+	defer ss.sec.sendMu.Unlock()
+	return ss.conn.Send(ss.sec.cipher.Seal(frame))
+}
+
+// openSealed opens a frame of an encrypted session. A frame that is not
+// the next sealed frame from the client ends the connection.
+func (ss *session) openSealed(frame []byte) ([]byte, bool) {
+	plain, err := ss.sec.cipher.Open(frame) // only the session goroutine opens
+	if err != nil {
+		ss.srv.log.Warn("closing an encrypted session: bad sealed frame", "session", ss.id, "err", err)
+		ss.endAsync("")
+		return nil, false
+	}
+	return plain, true
+}
+
+// loggedIn starts enforcing the policy of a new identity: a session with
+// a ttl is ended when it runs out (reason token-expired).
+func (ss *session) loggedIn(id *security.Identity) {
+	ss.sec.mu.Lock()
+	defer ss.sec.mu.Unlock()
+	if ss.sec.expiry != nil {
+		ss.sec.expiry.Stop()
+		ss.sec.expiry = nil
+	}
+	if exp := id.Expires(); !exp.IsZero() {
+		ss.sec.expiry = time.AfterFunc(time.Until(exp), func() { ss.end("token-expired") })
+	}
+}
+
+// securityClosed releases a closed session's security state.
+func (ss *session) securityClosed() {
+	ss.sec.mu.Lock()
+	if ss.sec.expiry != nil {
+		ss.sec.expiry.Stop()
+		ss.sec.expiry = nil
+	}
+	ss.sec.mu.Unlock()
+}
+
+// secureAction answers request-nonce, revoke-token,
+// disconnect-child-sessions and change-password on a secure server.
+func (ss *session) secureAction(ctx context.Context, req *protocol.Request) {
+	svc := ss.srv.secure
+	data := gjson.ParseBytes(req.Data)
+	switch req.Action {
+	case protocol.ActionRequestNonce:
+		nonce, err := svc.RequestNonce(data.Get("publicKey").String())
+		if err != nil {
+			ss.fail(req, wireError(err))
+			return
+		}
+		// happn-3 answers with the nonce at the top level and in data.
+		d := protocol.AppendString([]byte(`{"nonce":`), nonce)
+		d = append(d, '}')
+		r := ss.response(req)
+		frame := protocol.AppendResponse(nil, &r, d, nil)
+		out := protocol.AppendString([]byte(`{"nonce":`), nonce)
+		out = append(out, ',')
+		ss.send(append(out, frame[1:]...))
+		return
+	}
+	id := ss.identity.Load()
+	if id == nil {
+		ss.fail(req, accessDenied(403, "no policy attached to session"))
+		ss.endAsync("no-session-policy")
+		return
+	}
+	switch req.Action {
+	case protocol.ActionRevokeToken:
+		// Answer first: the revocation ends this session too (SPEC §2.5).
+		ss.ok(req, nil, nil, false)
+		if err := svc.RevokeToken(ctx, id.Token, "CLIENT"); err != nil {
+			ss.srv.log.Warn("revoke-token failed", "session", ss.id, "err", err)
+		}
+	case protocol.ActionDisconnectChildSessions:
+		ss.ok(req, nil, nil, false)
+		for _, other := range ss.srv.liveSessions() {
+			if other != ss {
+				if oid := other.identity.Load(); oid != nil && oid.ParentID == ss.id {
+					other.endAsync("token-revoked")
+				}
+			}
+		}
+	case protocol.ActionChangePassword:
+		err := svc.ChangePassword(ctx, id.Username, data.Get("oldPassword").String(), data.Get("newPassword").String())
+		if err != nil {
+			ss.fail(req, wireError(err))
+			return
+		}
+		ss.ok(req, nil, nil, false)
+	}
+}
+
+// liveSessions returns the server's sessions at this moment.
+func (s *Server) liveSessions() []*session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		out = append(out, ss)
+	}
+	return out
+}
+
+// authorizeSecure is the secure part of session.authorize: it converts a
+// refusal for the wire and ends the session when the refusal says so
+// (no policy, expired, inactive, usage limit reached).
+func (ss *session) authorizeSecure(ctx context.Context, action, path string) error {
+	err := ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path)
+	if err == nil {
+		return nil
+	}
+	if reason := endReason(err); reason != "" {
+		ss.endAsync(reason)
+	}
+	return wireError(err)
+}
+
+// systemMessage encodes a server-originated system message (SPEC §2.6).
+func systemMessage(eventKey string, data []byte, proto string) []byte {
+	b := []byte(`{"_meta":{"type":"system"},"eventKey":`)
+	b = protocol.AppendString(b, eventKey)
+	b = append(b, `,"data":`...)
+	b = append(b, data...)
+	b = append(b, `,"protocol":`...)
+	b = protocol.AppendString(b, proto)
+	return append(b, '}')
+}
