@@ -1,18 +1,13 @@
 package transport
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // DefaultMaxMessageSize is the largest frame accepted from a client,
@@ -20,8 +15,9 @@ import (
 const DefaultMaxMessageSize = 10 << 20
 
 // Websocket is happn-3's websocket endpoint: Primus framing (one JSON
-// value per text frame) on github.com/coder/websocket. Its zero value is
-// ready to use with the defaults each field documents.
+// value per text frame) on this package's own RFC 6455 server, which
+// batches the frames queued for a client into one write. Its zero value
+// is ready to use with the defaults each field documents.
 type Websocket struct {
 	// MaxMessageSize bounds an incoming frame; a bigger one closes the
 	// connection with status 1009. Default DefaultMaxMessageSize.
@@ -55,22 +51,18 @@ func (w *Websocket) Handler(serve func(Conn)) http.Handler {
 			w.servePlain(rw, r)
 			return
 		}
-		c, err := websocket.Accept(rw, r, &websocket.AcceptOptions{
-			// happn-3 checks no origin: browsers on any page may connect,
-			// and secure servers authenticate every session anyway.
-			InsecureSkipVerify: true,
-			CompressionMode:    websocket.CompressionDisabled,
-		})
-		if err != nil {
-			w.logger().Debug("websocket upgrade failed", "err", err, "remote", r.RemoteAddr)
+		// happn-3 checks no origin: browsers on any page may connect, and
+		// secure servers authenticate every session anyway.
+		nc, br, ok := upgrade(rw, r)
+		if !ok {
+			w.logger().Debug("websocket upgrade refused", "remote", r.RemoteAddr)
 			return
 		}
 		limit := w.MaxMessageSize
 		if limit <= 0 {
 			limit = DefaultMaxMessageSize
 		}
-		c.SetReadLimit(limit)
-		conn := newWSConn(c, infoFromRequest(r), NewQueue(w.QueueLimit), w.SlowConsumer)
+		conn := newWSConn(nc, br, infoFromRequest(r), limit, w.QueueLimit, w.SlowConsumer)
 		defer conn.Close()
 		serve(conn)
 	})
@@ -116,98 +108,4 @@ func infoFromRequest(r *http.Request) Info {
 		info.RemotePort, _ = strconv.Atoi(port)
 	}
 	return info
-}
-
-// wsConn is a Conn over a websocket: a reader used by the session and a
-// writer goroutine draining the queue.
-type wsConn struct {
-	c      *websocket.Conn
-	info   Info
-	q      *Queue
-	policy SlowConsumerPolicy
-
-	ctx    context.Context // the connection's lifetime
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the writer has finished
-	once   sync.Once
-}
-
-// closeFlushTimeout bounds how long Close waits for queued frames to go out.
-const closeFlushTimeout = 3 * time.Second
-
-func newWSConn(c *websocket.Conn, info Info, q *Queue, policy SlowConsumerPolicy) *wsConn {
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &wsConn{c: c, info: info, q: q, policy: policy, ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	go w.writeLoop()
-	return w
-}
-
-func (w *wsConn) Info() Info { return w.info }
-
-func (w *wsConn) Read(ctx context.Context) ([]byte, error) {
-	for {
-		typ, frame, err := w.c.Read(ctx)
-		if err != nil {
-			w.cancel()
-			w.q.Close()
-			return nil, err
-		}
-		if typ == websocket.MessageText {
-			return frame, nil
-		}
-		// Binary frames are not part of the protocol; ignore them as
-		// happn-3 ignores what it cannot parse.
-	}
-}
-
-func (w *wsConn) Send(frame []byte) error {
-	err := w.q.Push(frame)
-	if errors.Is(err, ErrSlowConsumer) && w.policy == Disconnect {
-		w.abort(websocket.StatusPolicyViolation, "outbound queue full")
-	}
-	return err
-}
-
-func (w *wsConn) writeLoop() {
-	defer close(w.done)
-	var buf [][]byte
-	for {
-		frames, ok := w.q.Take(w.ctx, buf)
-		if !ok {
-			return
-		}
-		for _, f := range frames {
-			if err := w.c.Write(w.ctx, websocket.MessageText, f); err != nil {
-				w.cancel()
-				w.q.Close()
-				return
-			}
-		}
-		clear(frames)
-		buf = frames
-	}
-}
-
-// Close flushes the queue, then performs the closing handshake.
-func (w *wsConn) Close() error {
-	w.once.Do(func() {
-		w.q.Close()
-		select {
-		case <-w.done:
-		case <-time.After(closeFlushTimeout):
-			w.cancel()
-		}
-		w.c.Close(websocket.StatusNormalClosure, "")
-		w.cancel()
-	})
-	return nil
-}
-
-// abort closes the connection without flushing.
-func (w *wsConn) abort(code websocket.StatusCode, reason string) {
-	w.once.Do(func() {
-		w.q.Close()
-		w.cancel()
-		go w.c.Close(code, reason)
-	})
 }
