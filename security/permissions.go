@@ -25,13 +25,20 @@ type Permission struct {
 //
 //	{"/app/*": {"actions": ["get", "on"]}, "/app/secret/*": {"prohibit": ["*"]}}
 //
-// Patterns use the permission wildcard dialect (SPEC §5.3): '*' matches
-// any run of characters, '/' included, so "/app/*" covers "/app/a/b/c",
-// and matching ignores case, with or without a '*'. Runs of '*' act as one
-// '*'; every other character is literal. (happn-3 also collapsed runs of
-// any repeated letter, so its "/app/books/*" matched "/ap/boks/x"; we do
-// not.) Data paths themselves are case-sensitive, so a pattern granting
-// "/App/*" also grants "/app/x".
+// Patterns use the permission wildcard dialect (SPEC §5.3), as happn-3's
+// permission tree applies it: '*' matches any run of characters, '/'
+// included, so "/app/*" covers "/app/a/b/c"; but every segment of the
+// pattern before its last must match one segment of the path, so
+// "/app/*/state" covers "/app/x/state" and "/app/x/y/state", while
+// "/app/*/devices/*" does not cover "/app/x/y/devices/z" (its "devices"
+// must be the path's third segment). Runs of '*' act as one '*'; every
+// other character is literal. (happn-3 also collapsed runs of any
+// repeated letter, so its "/app/books/*" matched "/ap/boks/x"; we do
+// not.)
+//
+// happn-3 ignores case when matching; Allowed and Compile do too, while
+// AllowedCaseSensitive and CompileCaseSensitive do not, as data paths do
+// not: "/App/*" granting "/app/x" grants other data.
 //
 // HTTP requests are checked as paths "/@HTTP" + URL path with the
 // lower-case HTTP method as the action.
@@ -165,7 +172,17 @@ func (p Permissions) AllowedCaseSensitive(action, path string) bool {
 func (p Permissions) allowed(action, path string, fold bool) bool {
 	granted := false
 	for pattern, perm := range p {
-		if fold && !wildcard.MatchFold(pattern, path) || !fold && !wildcard.Match(pattern, path) {
+		p, s := pattern, path
+		if fold {
+			if !wildcard.HasWildcard(pattern) {
+				if !strings.EqualFold(pattern, path) {
+					continue
+				}
+				p, s = path, path
+			}
+			p, s = strings.ToLower(p), strings.ToLower(s)
+		}
+		if !permissionMatch(p, s) {
 			continue
 		}
 		if slices.Contains(perm.Prohibit, action) || slices.Contains(perm.Prohibit, ActionAll) {
@@ -387,7 +404,7 @@ func (c *Checker) Allowed(action, path string) bool {
 	}
 	for n, i := c.wild, 0; n != nil; i++ {
 		for j := range n.rules {
-			if r := &n.rules[j]; wildcard.Match(r.pattern, folded) && apply(r) {
+			if r := &n.rules[j]; permissionMatch(r.pattern, folded) && apply(r) {
 				return granted
 			}
 		}
@@ -406,4 +423,29 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// permissionMatch reports whether path matches pattern the way happn-3's
+// permission tree decides it (permissions-tree.js search): the whole
+// pattern must glob-match the whole path ('*' crossing '/'), and each
+// segment of the pattern but the last must glob-match the path's segment
+// at the same position (segments counted after one leading '/').
+func permissionMatch(pattern, path string) bool {
+	if !wildcard.Match(pattern, path) {
+		return false
+	}
+	// happn-3 splits both on '/' after dropping one leading '/'.
+	pattern = strings.TrimPrefix(pattern, "/")
+	path = strings.TrimPrefix(path, "/")
+	for {
+		i := strings.IndexByte(pattern, '/')
+		if i < 0 {
+			return true
+		}
+		j := strings.IndexByte(path, '/')
+		if j < 0 || !wildcard.Match(pattern[:i], path[:j]) {
+			return false
+		}
+		pattern, path = pattern[i+1:], path[j+1:]
+	}
 }

@@ -133,7 +133,10 @@ var allowedCases = []struct {
 	{"unknown action not granted", Permissions{"/a": {Actions: []string{"get"}}}, "custom", "/a", false},
 	{"regexp metacharacters are literal", Permissions{"/a.b/(c)/*": {Actions: []string{"get"}}}, "get", "/a.b/(c)/d", true},
 	{"dot is not any character", Permissions{"/a.b/*": {Actions: []string{"get"}}}, "get", "/aXb/d", false},
-	{"star anywhere", Permissions{"*/b/*": {Actions: []string{"get"}}}, "get", "/x/y/b/z", true},
+	{"star anywhere", Permissions{"*/b/*": {Actions: []string{"get"}}}, "get", "/x/b/z/w", true},
+	{"a middle star is one segment (happn-3 permission tree)", Permissions{"*/b/*": {Actions: []string{"get"}}}, "get", "/x/y/b/z", false},
+	{"the last segment crosses /", Permissions{"/users/*/public": {Actions: []string{"on"}}}, "on", "/users/a/b/public", true},
+	{"inner literal segment must line up", Permissions{"/compat/*/allowed/*": {Actions: []string{"get"}}}, "get", "/compat/r/i/allowed/a", false},
 	{"Kelvin sign folds to k", Permissions{"/key": {Actions: []string{"get"}}}, "get", "/\u212aey", true},
 	{"Kelvin sign in a wildcard path", Permissions{"/ke*": {Actions: []string{"get"}}}, "get", "/\u212aey/x", true},
 	{"non-ASCII exact pattern", Permissions{"/\u00e9t\u00e9": {Actions: []string{"get"}}}, "get", "/\u00c9T\u00c9", true},
@@ -165,8 +168,9 @@ func TestCompileIsASnapshot(t *testing.T) {
 }
 
 // referenceAllowed is SPEC §7.3 step 5 spelled out with happn-3's own
-// technique, regular expressions, for wildcard patterns (with the '*'
-// collapse fixed to runs of '*').
+// technique, a tree of pattern segments searched segment by segment with
+// regular expressions (permissions-tree.js), with the '*' collapse fixed
+// to runs of '*'.
 func referenceAllowed(p Permissions, action, path string) bool {
 	return referenceAllowedCase(p, action, path, true)
 }
@@ -177,20 +181,55 @@ func referenceAllowedCase(p Permissions, action, path string, fold bool) bool {
 	if fold {
 		flags = "(?is)"
 	}
-	var pool []string
-	for pattern, perm := range p {
+	// wildcardMatch is happn-3's utils wildcardMatch.
+	wildcardMatch := func(pattern, s string) bool {
 		parts := strings.Split(pattern, "*")
-		for i, s := range parts {
-			parts[i] = regexp.QuoteMeta(s)
+		for i, part := range parts {
+			parts[i] = regexp.QuoteMeta(part)
 		}
-		re := regexp.MustCompile(flags + "^" + strings.Join(parts, ".*") + "$")
-		if !re.MatchString(path) {
-			continue
+		return regexp.MustCompile(flags + "^" + strings.Join(parts, ".*") + "$").MatchString(s)
+	}
+	split := func(s string) []string { return strings.Split(strings.TrimPrefix(s, "/"), "/") }
+	// A node keeps every pattern ending there ("*" and "/*" both do;
+	// happn-3's lodash tree kept only the last, a bug we do not copy).
+	type node struct {
+		kids   map[string]*node
+		leaves []string
+	}
+	root := &node{kids: map[string]*node{}}
+	for pattern := range p {
+		n := root
+		for _, seg := range split(pattern) {
+			if n.kids[seg] == nil {
+				n.kids[seg] = &node{kids: map[string]*node{}}
+			}
+			n = n.kids[seg]
 		}
-		pool = append(pool, perm.Actions...)
-		for _, a := range perm.Prohibit {
-			pool = append(pool, "!"+a)
+		n.leaves = append(n.leaves, pattern)
+	}
+	var pool []string
+	nodes := []*node{root}
+	for _, seg := range split(path) {
+		var next []*node
+		for _, n := range nodes {
+			for key, kid := range n.kids {
+				matched := false
+				for _, leaf := range kid.leaves {
+					if wildcardMatch(leaf, path) {
+						perm := p[leaf]
+						pool = append(pool, perm.Actions...)
+						for _, a := range perm.Prohibit {
+							pool = append(pool, "!"+a)
+						}
+						matched = true
+					}
+				}
+				if matched || wildcardMatch(key, seg) {
+					next = append(next, kid)
+				}
+			}
 		}
+		nodes = next
 	}
 	has := func(s string) bool {
 		for _, a := range pool {
