@@ -175,11 +175,13 @@ func (ss *session) secureAction(ctx context.Context, req *protocol.Request) {
 	}
 	switch req.Action {
 	case protocol.ActionRevokeToken:
-		// Answer first: the revocation ends this session too (SPEC §2.5).
-		ss.ok(req, nil, nil, false)
+		// The revocation ends this session too, but only once this
+		// request is answered: endAsync waits for it (SPEC §2.5).
 		if err := svc.RevokeToken(ctx, id.Token, "CLIENT"); err != nil {
-			ss.srv.log.Warn("revoke-token failed", "session", ss.id, "err", err)
+			ss.fail(req, wireError(err))
+			return
 		}
+		ss.ok(req, nil, nil, false)
 	case protocol.ActionDisconnectChildSessions:
 		ss.ok(req, nil, nil, false)
 		for _, other := range ss.srv.liveSessions() {
