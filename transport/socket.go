@@ -13,8 +13,9 @@ type socket interface {
 	// long as it takes; segs may be modified.
 	writeAll(segs [][]byte) error
 	// tryWrite writes what the socket takes now, without waiting, and
-	// returns how much that was. Only called when canTryWrite is true.
-	tryWrite(b []byte) (int, error)
+	// returns how much that was; segs is left holding what was not
+	// written of each segment. Only called when canTryWrite is true.
+	tryWrite(segs [][]byte) (int, error)
 	// canTryWrite reports whether tryWrite is available.
 	canTryWrite() bool
 }
@@ -40,6 +41,8 @@ func (s *netSocket) writeAll(segs [][]byte) error {
 	return err
 }
 
-func (s *netSocket) tryWrite(b []byte) (int, error) { panic("transport: tryWrite on a netSocket") }
+func (s *netSocket) tryWrite(segs [][]byte) (int, error) {
+	panic("transport: tryWrite on a netSocket")
+}
 
 func (s *netSocket) canTryWrite() bool { return false }

@@ -28,7 +28,6 @@ type rawSocket struct {
 	// Write state, used by the goroutine that owns the write side.
 	writeFn func(fd uintptr) bool
 	wsegs   [][]byte
-	one     [1][]byte
 	wblock  bool // wait for the socket rather than return what fits
 	wn      int
 	werr    error
@@ -104,11 +103,10 @@ func (s *rawSocket) writeAll(segs [][]byte) error {
 	return err
 }
 
-func (s *rawSocket) tryWrite(b []byte) (int, error) {
-	s.one[0] = b
-	s.wsegs, s.wblock, s.wn, s.werr = s.one[:], false, 0, nil
+func (s *rawSocket) tryWrite(segs [][]byte) (int, error) {
+	s.wsegs, s.wblock, s.wn, s.werr = segs, false, 0, nil
 	err := s.raw.Write(s.writeFn)
-	s.wsegs, s.one[0] = nil, nil
+	s.wsegs = nil
 	if err == nil {
 		err = s.werr
 	}
@@ -157,7 +155,8 @@ func (s *rawSocket) write(fd uintptr) bool {
 	return true
 }
 
-// consume drops n written bytes from the front of the segments.
+// consume drops n written bytes from the front of the segments, leaving
+// each segment holding its unwritten part (nil once written).
 func (s *rawSocket) consume(n int) {
 	for n > 0 && len(s.wsegs) > 0 {
 		if n < len(s.wsegs[0]) {

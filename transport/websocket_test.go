@@ -517,3 +517,52 @@ func TestReadAfterPeerVanished(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelinedRequestsShareWrites: a client that sends many requests at
+// once gets the responses in order, several per write.
+func TestPipelinedRequestsShareWrites(t *testing.T) {
+	const n = 100
+	cs := newConns(t)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		go cs.serve(c)
+		echo(c)
+	})
+	c := dialRaw(t, url, nil)
+	sc := cs.next(t)
+	var burst []byte
+	for i := range n {
+		burst = append(burst, clientFrame(true, opText, []byte(fmt.Sprintf(`{"action":"get","eventId":%d,"path":"/x"}`, i)))...)
+	}
+	c.write(burst)
+	for i := range n {
+		_, op, payload, err := c.readFrame()
+		want := fmt.Sprintf(`{"action":"get","eventId":%d,"path":"/x"}`, i)
+		if err != nil || op != opText || string(payload) != want {
+			t.Fatalf("response %d: op %d %q %v", i, op, payload, err)
+		}
+	}
+	if w := sc.writes.Load(); w > n/5 {
+		t.Fatalf("%d responses took %d writes, want them batched", n, w)
+	}
+}
+
+// TestHeldFramesGoOutOnClose: a response held for the next read still
+// goes out, before the close frame, when the session closes instead.
+func TestHeldFramesGoOutOnClose(t *testing.T) {
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		m, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		c.Send(m) // held: the second frame is already buffered
+		c.Close()
+	})
+	c := dialRaw(t, url, nil)
+	c.write(concat(clientFrame(true, opText, []byte(`"one"`)), clientFrame(true, opText, []byte(`"two"`))))
+	_, op, payload, err := c.readFrame()
+	if err != nil || op != opText || string(payload) != `"one"` {
+		t.Fatalf("got op %d %q %v, want the held response", op, payload, err)
+	}
+	c.write(closeFrame(closeNormal, ""))
+	c.expectClose(closeNormal)
+}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"sync"
 )
 
@@ -8,11 +9,18 @@ import (
 // small request, so the aim is the fewest syscalls and goroutine
 // wake-ups per frame:
 //
-//   - Direct: a frame sent by the session's goroutine while it handles a
-//     request (the response), when nothing is queued or being written,
-//     is written at once on that goroutine with one non-blocking
-//     write(2). No other goroutine is involved. If the socket takes only
-//     part of it, the rest is queued for the writer.
+//   - Direct: a frame sent while the session handles a request (between
+//     Read returning it and the next Read: the response), when nothing is
+//     queued or being written, is written at once by the sending
+//     goroutine with one non-blocking write(2). No other goroutine is
+//     involved. If the socket takes only part of it, the rest is queued
+//     for the writer.
+//   - Held: the same, but when the client's next requests are already
+//     read and buffered (a client with many requests in flight), the
+//     frame is queued without waking anyone, and the session writes
+//     everything queued with one non-blocking write(2)/writev(2) just
+//     before it next waits for the network (flushHeld). A burst of
+//     requests gets its responses in one syscall.
 //   - Queued: everything else (publications from other sessions'
 //     goroutines, heartbeats, frames behind a write in progress) is
 //     appended to the queue, and the connection's writer goroutine is
@@ -20,8 +28,10 @@ import (
 //     them with one write(2) or writev(2). Under load frames pile up
 //     while it writes, so a busy connection gets many frames per syscall.
 //
-// Either way one goroutine at a time owns the socket's write side (the
-// writing flag), and frames leave in the order Send accepted them.
+// Direct and held writes never block, so a slow client cannot stall the
+// goroutine that sends to it, whichever goroutine that is. One goroutine
+// at a time owns the socket's write side (the writing flag), and frames
+// leave in the order Send accepted them.
 
 // outFrame is one frame waiting to be written.
 type outFrame struct {
@@ -84,14 +94,23 @@ func (c *wsConn) Send(frame []byte) error {
 		}
 		return ErrSlowConsumer
 	}
-	if !c.writing && len(c.pending) == 0 && len(frame) <= maxDirect && c.inRequest.Load() && c.sock.canTryWrite() {
-		c.writing = true
-		c.mu.Unlock()
-		return c.writeDirect(frame)
+	if !c.writing && c.inRequest.Load() && len(frame) <= maxDirect && c.sock.canTryWrite() {
+		if c.moreInput.Load() {
+			c.pending = append(c.pending, outFrame{op: opText, payload: frame})
+			c.pendingLen += len(frame)
+			c.holding.Store(true)
+			c.mu.Unlock()
+			return nil
+		}
+		if len(c.pending) == 0 {
+			c.writing = true
+			c.mu.Unlock()
+			return c.writeDirect(frame)
+		}
 	}
 	c.pending = append(c.pending, outFrame{op: opText, payload: frame})
 	c.pendingLen += len(frame)
-	kick := !c.writing && len(c.pending) == 1
+	kick := !c.writing
 	c.mu.Unlock()
 	if kick {
 		c.kick()
@@ -108,15 +127,15 @@ func (c *wsConn) queueControl(op byte, payload []byte) {
 		return
 	}
 	c.pending = append(c.pending, outFrame{op: op, payload: payload})
-	kick := !c.writing && len(c.pending) == 1
+	kick := !c.writing
 	c.mu.Unlock()
 	if kick {
 		c.kick()
 	}
 }
 
-// kick wakes the writer. The token is taken whenever the queue goes from
-// empty to not empty while nobody writes, so one pending token suffices.
+// kick wakes the writer if it is idle. A token already waiting covers
+// any number of kicks: the writer takes everything queued when it wakes.
 func (c *wsConn) kick() {
 	select {
 	case c.wake <- struct{}{}:
@@ -131,31 +150,93 @@ func (c *wsConn) writeDirect(frame []byte) error {
 	bp := getBuf(maxHeaderLen + len(frame))
 	buf := appendHeader(*bp, true, opText, len(frame), nil)
 	buf = append(buf, frame...)
-	n, err := c.sock.tryWrite(buf)
-
-	c.mu.Lock()
-	c.writing = false
-	if err == nil && n < len(buf) {
-		// Even when closing: a frame cut in two must be finished before
-		// the close frame can follow.
-		rest := append([]byte(nil), buf[n:]...)
-		c.pending = append(c.pending, outFrame{})
-		copy(c.pending[1:], c.pending)
-		c.pending[0] = outFrame{op: opRaw, payload: rest}
-		c.pendingLen += len(rest)
-	}
-	kick := len(c.pending) > 0
-	c.mu.Unlock()
+	c.one[0] = buf
+	c.writes.Add(1)
+	_, err := c.sock.tryWrite(c.one[:])
+	rest := c.one[0] // what the socket did not take
+	c.one[0] = nil
+	more := c.finishWrite(nil, rest, err)
 	*bp = buf
 	putBuf(bp)
 	if err != nil {
 		c.closeTCP()
 		return ErrClosed
 	}
-	if kick {
+	if more {
 		c.kick()
 	}
 	return nil
+}
+
+// flushHeld writes the held frames (see Send) with one non-blocking
+// write. The session's goroutine calls it, through sessionReader, before
+// each read from the socket: before it can wait for the client.
+func (c *wsConn) flushHeld() {
+	if !c.holding.Load() {
+		return
+	}
+	c.holding.Store(false)
+	c.mu.Lock()
+	if c.writing || c.closing || len(c.pending) == 0 {
+		// The writer has them, or will: whoever set writing or closing
+		// makes sure of it.
+		c.mu.Unlock()
+		return
+	}
+	batch := c.takeLocked()
+	c.mu.Unlock()
+	_, rest, err := c.writeBatch(batch, false)
+	if c.finishWrite(batch, rest, err) {
+		c.kick()
+	}
+	if err != nil {
+		c.closeTCP()
+	}
+}
+
+// sessionReader is what the connection's buffered reader reads from: the
+// socket, after writing what the session held back.
+type sessionReader struct{ c *wsConn }
+
+func (r sessionReader) Read(p []byte) (int, error) {
+	r.c.flushHeld()
+	return r.c.sock.Read(p)
+}
+
+// takeLocked takes every queued frame and the write side; c.mu is held.
+func (c *wsConn) takeLocked() []outFrame {
+	batch := c.pending
+	c.pending, c.spare = c.spare, nil
+	c.pendingLen = 0
+	c.writing = true
+	return batch
+}
+
+// finishWrite gives the write side back after a write of batch (nil for a
+// direct write). rest is what a non-blocking write left unwritten: it goes
+// to the front of the queue, even when closing, since a frame cut in two
+// must be finished before anything else. It reports whether frames are
+// queued, for the caller to wake the writer.
+func (c *wsConn) finishWrite(batch []outFrame, rest []byte, err error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing = false
+	if batch != nil {
+		clear(batch)
+		if c.spare == nil {
+			c.spare = batch[:0]
+		}
+	}
+	if err != nil {
+		return false
+	}
+	if len(rest) > 0 {
+		c.pending = append(c.pending, outFrame{})
+		copy(c.pending[1:], c.pending)
+		c.pending[0] = outFrame{op: opRaw, payload: bytes.Clone(rest)}
+		c.pendingLen += len(rest)
+	}
+	return len(c.pending) > 0
 }
 
 // writeLoop is the connection's writer goroutine; it ends when the
@@ -169,40 +250,31 @@ func (c *wsConn) writeLoop() {
 		}
 		c.mu.Lock()
 		for len(c.pending) > 0 && !c.writing {
-			batch := c.pending
-			c.pending, c.spare = c.spare, nil
-			c.pendingLen = 0
-			c.writing = true
+			batch := c.takeLocked()
 			c.mu.Unlock()
-
-			closing, err := c.writeBatch(batch)
-
-			c.mu.Lock()
-			c.writing = false
-			clear(batch)
-			if c.spare == nil {
-				c.spare = batch[:0]
-			}
+			closing, _, err := c.writeBatch(batch, true)
+			c.finishWrite(batch, nil, err)
 			if err != nil {
-				c.mu.Unlock()
 				c.closeTCP()
 				return
 			}
 			if closing {
 				// The close frame was the last frame: nothing may follow.
-				c.mu.Unlock()
 				c.closeSentNow()
 				return
 			}
+			c.mu.Lock()
 		}
 		c.mu.Unlock()
 	}
 }
 
 // writeBatch writes frames with one write(2), or one writev(2) when some
-// payloads are big enough to be worth not copying. It reports whether the
-// batch ended with the close frame.
-func (c *wsConn) writeBatch(batch []outFrame) (closing bool, err error) {
+// payloads are big enough to be worth not copying. Blocking, it waits for
+// the socket until everything is written; otherwise it writes what the
+// socket takes now and returns the rest (valid until the next write). It
+// reports whether the batch ended with the close frame.
+func (c *wsConn) writeBatch(batch []outFrame, block bool) (closing bool, rest []byte, err error) {
 	size := 0
 	for _, f := range batch {
 		if f.op != opRaw {
@@ -235,9 +307,19 @@ func (c *wsConn) writeBatch(batch []outFrame) (closing bool, err error) {
 	if len(buf) > 0 {
 		segs = append(segs, buf)
 	}
-	err = c.sock.writeAll(segs)
+	c.writes.Add(1)
+	if block {
+		err = c.sock.writeAll(segs)
+	} else {
+		// tryWrite leaves the unwritten part of each segment in segs.
+		if _, err = c.sock.tryWrite(segs); err == nil {
+			for _, s := range segs {
+				rest = append(rest, s...)
+			}
+		}
+	}
 	clear(segs)
 	c.segs = segs[:0]
 	putBuf(bp)
-	return closing, err
+	return closing, rest, err
 }

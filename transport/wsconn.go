@@ -40,6 +40,7 @@ type wsConn struct {
 	rd        messageReader
 	readErr   error       // sticky: once reading failed it fails again
 	inRequest atomic.Bool // between Read returning a message and the next Read
+	moreInput atomic.Bool // when Read returned, more input was already buffered
 	readCtx   context.Context
 	// readBroken: a read was cut off inside a frame, so the stream cannot
 	// be parsed any further.
@@ -50,16 +51,18 @@ type wsConn struct {
 	sock socket
 
 	mu         sync.Mutex
-	pending    []outFrame // queued frames, oldest first
-	spare      []outFrame // the previous batch's slice, for reuse
-	pendingLen int        // payload bytes in pending, held against limit
-	writing    bool       // a goroutine is writing; only it touches the socket
-	closing    bool       // Send refuses frames: the close frame is queued, or the connection is dead
-	closeSent  bool       // our close frame is on the wire
-	peerClosed bool       // the client's close frame has arrived
+	pending    []outFrame  // queued frames, oldest first
+	spare      []outFrame  // the previous batch's slice, for reuse
+	pendingLen int         // payload bytes in pending, held against limit
+	writing    bool        // a goroutine is writing; only it touches the socket
+	holding    atomic.Bool // frames are held for flushHeld
+	closing    bool        // Send refuses frames: the close frame is queued, or the connection is dead
+	closeSent  bool        // our close frame is on the wire
+	peerClosed bool        // the client's close frame has arrived
 	stopWatch  func() bool
 	killTimer  *time.Timer
-	segs       [][]byte // the writer's scratch: the pieces of a batch
+	segs       [][]byte  // the writer's scratch: the pieces of a batch
+	one        [1][]byte // the direct writer's scratch
 
 	wake     chan struct{} // a token: pending has frames and nobody is writing
 	flushed  chan struct{} // closed when the close frame is written or the connection is gone
@@ -67,6 +70,7 @@ type wsConn struct {
 	goneOnce sync.Once
 	flushOne sync.Once
 	dropped  atomic.Int64
+	writes   atomic.Int64 // write(2)/writev(2) calls started, for tests and benchmarks
 }
 
 func newWSConn(nc net.Conn, br *bufio.Reader, info Info, maxMessage int64, limit int, policy SlowConsumerPolicy) *wsConn {
@@ -83,7 +87,7 @@ func newWSConn(nc net.Conn, br *bufio.Reader, info Info, maxMessage int64, limit
 		gone:    make(chan struct{}),
 	}
 	c.sock = newSocket(nc)
-	c.rd = messageReader{br: clientReader(c.sock, br), max: maxMessage, control: c.onControl}
+	c.rd = messageReader{br: clientReader(sessionReader{c}, br), max: maxMessage, control: c.onControl}
 	go c.writeLoop()
 	return c
 }
@@ -114,6 +118,7 @@ func (c *wsConn) Read(ctx context.Context) ([]byte, error) {
 			return nil, c.readErr
 		}
 		if op == opText {
+			c.moreInput.Store(c.rd.br.Buffered() > 0)
 			c.inRequest.Store(true)
 			return msg, nil
 		}
@@ -212,7 +217,7 @@ func (c *wsConn) beginClose(code int, reason string) bool {
 	}
 	c.closing = true
 	c.pending = append(c.pending, outFrame{op: opClose, payload: closePayload(code, reason)})
-	kick := !c.writing && len(c.pending) == 1
+	kick := !c.writing
 	c.killTimer = time.AfterFunc(closeFlushTimeout+closeHandshakeTimeout, c.closeTCP)
 	c.mu.Unlock()
 	if kick {

@@ -5,9 +5,10 @@
 //	happn-bench -case fanout -clients 100 -window 20 -pid 1234
 //
 // Cases: seq-set and seq-get (each of -clients clients awaits every call
-// before making the next), fanout (-clients subscribers on one path, one
-// publisher keeping -window sets in flight; a set counts as done when
-// every subscriber has its event).
+// before making the next), conc-set (each client keeps -window sets in
+// flight), fanout (-clients subscribers on one path, one publisher keeping
+// -window sets in flight; a set counts as done when every subscriber has
+// its event).
 //
 // It prints ops/s and, when -pid names the server's process, the server's
 // CPU time per operation read from /proc/<pid>/stat — on a shared, noisy
@@ -46,9 +47,9 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("happn-bench", flag.ContinueOnError)
 	var c config
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:55000", "server URL")
-	fs.StringVar(&c.cse, "case", "seq-get", "seq-set, seq-get or fanout")
+	fs.StringVar(&c.cse, "case", "seq-get", "seq-set, seq-get, conc-set or fanout")
 	fs.IntVar(&c.clients, "clients", 0, "clients (seq-*: default 1) or subscribers (fanout: default 100)")
-	fs.IntVar(&c.window, "window", 10, "fanout: sets in flight")
+	fs.IntVar(&c.window, "window", 0, "sets in flight: fanout (default 10), conc-set per client (default 100)")
 	fs.Float64Var(&c.seconds, "seconds", 5, "measured time")
 	fs.Float64Var(&c.warmup, "warmup", 1, "warm-up time before measuring")
 	fs.IntVar(&c.pid, "pid", 0, "server process id, for server CPU per op (Linux /proc)")
@@ -62,9 +63,20 @@ func run(args []string) error {
 			c.clients = 1
 		}
 		w = &sequential{get: c.cse == "seq-get", clients: c.clients}
+	case "conc-set":
+		if c.clients <= 0 {
+			c.clients = 1
+		}
+		if c.window <= 0 {
+			c.window = 100
+		}
+		w = &sequential{clients: c.clients, inflight: c.window}
 	case "fanout":
 		if c.clients <= 0 {
 			c.clients = 100
+		}
+		if c.window <= 0 {
+			c.window = 10
 		}
 		w = &fanout{subscribers: c.clients, window: c.window}
 	default:

@@ -14,12 +14,15 @@ import (
 // payload is what every set writes, as happn-3's benchmark does.
 var payload = map[string]any{"a": 1, "b": "x"}
 
-// sequential is seq-set and seq-get: each client awaits every call.
+// sequential is seq-set and seq-get (each client awaits every call) and
+// conc-set (each client keeps inflight calls going, from as many
+// goroutines).
 type sequential struct {
-	get     bool
-	clients int
-	cs      []*happn.Client
-	ops     atomic.Int64
+	get      bool
+	clients  int
+	inflight int
+	cs       []*happn.Client
+	ops      atomic.Int64
 }
 
 func (s *sequential) setup(ctx context.Context, url string) error {
@@ -39,14 +42,17 @@ func (s *sequential) setup(ctx context.Context, url string) error {
 
 func (s *sequential) start(ctx context.Context) func() error {
 	ctx, cancel := context.WithCancel(ctx)
-	errs := make(chan error, len(s.cs))
+	inflight := max(s.inflight, 1)
+	errs := make(chan error, len(s.cs)*inflight)
 	var wg sync.WaitGroup
 	for i, c := range s.cs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- s.loop(ctx, c, i)
-		}()
+		for j := range inflight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.loop(ctx, c, i*inflight+j)
+			}()
+		}
 	}
 	return func() error {
 		cancel()
