@@ -1,0 +1,128 @@
+package happn_test
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/security"
+)
+
+// httpGet fetches target with headers and returns the status and body.
+func httpGet(t testing.TB, target string, headers map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestSecureHTTPRoutes: an application handler mounted with Handle is
+// protected by /@HTTP permissions; the token comes from the cookie, the
+// query or a bearer header; 401 and 403 as happn-3.
+func TestSecureHTTPRoutes(t *testing.T) {
+	srv, base := secureServer(t, secureConfig())
+	srv.HandleFunc("/reports/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("report for " + happn.RequestIdentity(r).Username))
+	})
+	srv.HandlePublic("/public/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("public")) }))
+	alice := secDial(t, base, happn.WithCredentials("alice", "alice-pw")).Token()
+	rita := secDial(t, base, happn.WithCredentials("rita", "rita-pw")).Token()
+	cases := []struct {
+		name    string
+		target  string
+		headers map[string]string
+		status  int
+		body    string
+	}{
+		{"no token", "/reports/q1", nil, 401, "invalid token format or null token"},
+		{"garbage token", "/reports/q1?happn_token=xyz", nil, 401, "invalid token format or null token"},
+		{"query token", "/reports/q1?happn_token=" + alice, nil, 200, "report for alice"},
+		{"cookie", "/reports/q1", map[string]string{"Cookie": "happn_token=" + alice}, 200, "report for alice"},
+		{"bearer", "/reports/q1", map[string]string{"Authorization": "Bearer " + alice}, 200, "report for alice"},
+		{"no permission", "/reports/q1?happn_token=" + rita, nil, 403, "unauthorized access to path /@HTTP/reports/q1"},
+		{"unknown route without token", "/elsewhere", nil, 401, "invalid token format or null token"},
+		{"unknown route with token", "/elsewhere?happn_token=" + alice, nil, 403, "unauthorized access to path /@HTTP/elsewhere"},
+		{"public route", "/public/x", nil, 200, "public"},
+		{"ping stays public", "/ping", nil, 200, "pong"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := httpGet(t, base+c.target, c.headers)
+			if status != c.status || body != c.body {
+				t.Fatalf("got %d %q, want %d %q", status, body, c.status, c.body)
+			}
+		})
+	}
+}
+
+// TestSecureAuthLogin: GET /auth/login (stateless login) and
+// /auth/request-nonce with happn-3's hand-made JSON bodies.
+func TestSecureAuthLogin(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&key.PublicKey)}))
+	cfg := secureConfig()
+	cfg.Users = append(cfg.Users, security.User{Username: "keyed", PublicKey: pub, Groups: []string{"editors"}})
+	srv, base := secureServer(t, cfg)
+	srv.HandleFunc("/reports/", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+
+	status, body := httpGet(t, base+"/auth/login?username=alice&password=alice-pw", nil)
+	var ok struct {
+		Message string `json:"message"`
+		Data    string `json:"data"`
+		Error   any    `json:"error"`
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &ok) != nil || ok.Message != "login successful" || ok.Error != nil {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	if st, _ := httpGet(t, base+"/reports/x?happn_token="+ok.Data, nil); st != 200 {
+		t.Fatalf("stateless token on a route: %d", st)
+	}
+	// A stateless token does not log a websocket in (lockTokenToLoginType).
+	r := dialSecRaw(t, base)
+	if f := r.login(map[string]any{"token": ok.Data}); field(t, f, "_meta.error.code") != 403.0 {
+		t.Fatalf("websocket login with a stateless token: %s", f)
+	}
+
+	status, body = httpGet(t, base+"/auth/login?u=alice&p=wrong", nil)
+	if want := `{"message":"login failed", "data":null, "error":{"name":"AccessDenied","code":401,"message":"Invalid credentials"}}`; status != 401 || body != want {
+		t.Fatalf("bad login: %d %s", status, body)
+	}
+
+	// Digest over HTTP: nonce, then login with the signature.
+	status, body = httpGet(t, base+"/auth/request-nonce?publicKey="+url.QueryEscape(pub), nil)
+	var nonce struct{ Message, Data string }
+	if status != 200 || json.Unmarshal([]byte(body), &nonce) != nil || nonce.Message != "nonce generated" {
+		t.Fatalf("nonce: %d %s", status, body)
+	}
+	msg, _ := base64.StdEncoding.DecodeString(nonce.Data)
+	sum := sha256.Sum256(msg)
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	q := url.Values{"username": {"keyed"}, "publicKey": {pub}, "digest": {base64.StdEncoding.EncodeToString(sig)}}
+	if status, body = httpGet(t, base+"/auth/login?"+q.Encode(), nil); status != 200 {
+		t.Fatalf("digest login: %d %s", status, body)
+	}
+}
