@@ -110,6 +110,7 @@ func (c *Client) handshake(ctx context.Context) error {
 		login["username"] = c.opts.username
 		login["password"] = c.opts.password
 	}
+	c.offerEncryption(login)
 	data, err := json.Marshal(login)
 	if err != nil {
 		return err
@@ -117,6 +118,9 @@ func (c *Client) handshake(ctx context.Context) error {
 	resp, err := c.internalCall(ctx, protocol.ActionLogin, "", false, data, nil)
 	if err != nil {
 		return fmt.Errorf("happn: login: %w", err)
+	}
+	if err := c.checkEncryption(); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.sessionID = resp.data.Get("id").String()

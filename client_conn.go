@@ -65,6 +65,7 @@ func (c *Client) attach(ctx context.Context, conn clientConn) error {
 	}
 	c.gen++
 	gen := c.gen
+	conn = c.encryptConn(conn)
 	c.conn, c.ready = conn, false
 	c.mu.Unlock()
 	c.wg.Add(1)

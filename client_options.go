@@ -161,6 +161,7 @@ type dialOptions struct {
 	reconnectMax              time.Duration
 	connectTimeout            time.Duration
 	pingTimeout               time.Duration
+	encrypt                   bool // WithPayloadEncryption (client_crypto.go)
 }
 
 func collectDial(opts []DialOption) *dialOptions {
