@@ -62,7 +62,7 @@ func (w *Websocket) Handler(serve func(Conn)) http.Handler {
 		if limit <= 0 {
 			limit = DefaultMaxMessageSize
 		}
-		conn := newWSConn(nc, br, infoFromRequest(r), limit, w.QueueLimit, w.SlowConsumer)
+		conn := newWSConn(nc, br, infoFromRequest(r), w.logger(), limit, w.QueueLimit, w.SlowConsumer)
 		defer conn.Close()
 		serve(conn)
 	})

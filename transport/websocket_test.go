@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -565,4 +568,94 @@ func TestHeldFramesGoOutOnClose(t *testing.T) {
 	}
 	c.write(closeFrame(closeNormal, ""))
 	c.expectClose(closeNormal)
+}
+
+// TestTLS runs the portable socket (TLS connections cannot be written
+// to without blocking, so every frame goes through the writer): echo,
+// batched sends from another goroutine, the closing handshake.
+func TestTLS(t *testing.T) {
+	const n = 500
+	hs := httptest.NewTLSServer((&Websocket{}).Handler(func(c Conn) {
+		if _, ok := c.(*wsConn).sock.(*netSocket); !ok {
+			t.Errorf("a TLS connection got a %T", c.(*wsConn).sock)
+		}
+		m, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		c.Send(m)
+		go func() {
+			for i := range n {
+				c.Send([]byte("other:" + strconv.Itoa(i)))
+			}
+		}()
+		c.Read(context.Background())
+	}))
+	t.Cleanup(hs.Close)
+	url := "wss" + strings.TrimPrefix(hs.URL, "https") + Path
+	c := dialCoder(t, url, &websocket.DialOptions{HTTPClient: hs.Client()})
+	ctx := ctxT(t)
+	if err := c.Write(ctx, websocket.MessageText, []byte("session:0")); err != nil {
+		t.Fatal(err)
+	}
+	readSeq(t, c, map[string]int{"session": 1, "other": n})
+	if err := c.Close(websocket.StatusNormalClosure, ""); err != nil {
+		t.Fatalf("close handshake over TLS: %v", err)
+	}
+}
+
+// TestConnectionsLeaveNothingBehind: once connections end, however they
+// end, their goroutines are gone.
+func TestConnectionsLeaveNothingBehind(t *testing.T) {
+	before := runtime.NumGoroutine()
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		m, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		c.Send(m)
+		if string(m) == "server closes" {
+			c.Close()
+			return
+		}
+		echo(c)
+	})
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := ctxT(t)
+			c, _, err := websocket.Dial(ctx, url, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			switch i % 3 {
+			case 0: // the client closes
+				c.Write(ctx, websocket.MessageText, []byte("hello"))
+				c.Read(ctx)
+				c.Close(websocket.StatusNormalClosure, "")
+			case 1: // the server closes
+				c.Write(ctx, websocket.MessageText, []byte("server closes"))
+				for {
+					if _, _, err := c.Read(ctx); err != nil {
+						break
+					}
+				}
+			case 2: // the client vanishes
+				c.Write(ctx, websocket.MessageText, []byte("hello"))
+				c.CloseNow()
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(testTimeout)
+	for runtime.NumGoroutine() > before+5 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

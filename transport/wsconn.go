@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -31,6 +32,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 type wsConn struct {
 	nc     net.Conn
 	info   Info
+	log    *slog.Logger
 	limit  int
 	policy SlowConsumerPolicy
 
@@ -73,13 +75,14 @@ type wsConn struct {
 	writes   atomic.Int64 // write(2)/writev(2) calls started, for tests and benchmarks
 }
 
-func newWSConn(nc net.Conn, br *bufio.Reader, info Info, maxMessage int64, limit int, policy SlowConsumerPolicy) *wsConn {
+func newWSConn(nc net.Conn, br *bufio.Reader, info Info, log *slog.Logger, maxMessage int64, limit int, policy SlowConsumerPolicy) *wsConn {
 	if limit <= 0 {
 		limit = DefaultQueueLimit
 	}
 	c := &wsConn{
 		nc:      nc,
 		info:    info,
+		log:     log,
 		limit:   limit,
 		policy:  policy,
 		wake:    make(chan struct{}, 1),
@@ -165,6 +168,8 @@ func (c *wsConn) readFailed(ctx context.Context, err error) error {
 	case errors.As(err, &ce):
 		// The client broke the protocol: tell it why, then hang up
 		// without reading any further.
+		c.log.Debug("websocket closed: client broke the protocol", "code", ce.Code, "reason", ce.Reason,
+			"remote", c.info.RemoteIP, "port", c.info.RemotePort)
 		c.readBroken.Store(true)
 		if !c.beginClose(ce.Code, ce.Reason) {
 			c.closeTCP()
