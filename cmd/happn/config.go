@@ -27,6 +27,8 @@ type fileConfig struct {
 	MissedHeartbeats   int      `json:"missedHeartbeats"`
 	AcknowledgeTimeout duration `json:"acknowledgeTimeout"`
 	DefaultDepth       int      `json:"defaultDepth"`
+	// The secure-mode settings (see securityConfig).
+	securityConfig
 	// Transport mirrors happn-3's transport config: mode "https" with the
 	// certificate inline (cert, key: PEM) or in files (certPath, keyPath);
 	// with neither, a self-signed pair is generated and kept.
@@ -65,6 +67,7 @@ func (fc fileConfig) config(logger *slog.Logger) (happn.Config, error) {
 		DefaultDepth:       fc.DefaultDepth,
 		Logger:             logger,
 	}
+	fc.securityConfig.apply(&cfg)
 	switch t := fc.Transport; t.Mode {
 	case "", "http":
 	case "https":

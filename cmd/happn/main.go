@@ -6,6 +6,7 @@
 //	go run ./cmd/happn                       # :55000, data in ./happn.db
 //	go run ./cmd/happn -data :memory:        # nothing persisted
 //	go run ./cmd/happn -config happn.json    # settings from a file
+//	go run ./cmd/happn -secure -admin-password s3cr3t   # clients must log in
 //	go run ./cmd/happn -https                # TLS, self-signed certificate kept in ~/.happn-https-*
 //
 // Flags override the config file. SIGINT or SIGTERM stops the server
@@ -44,6 +45,9 @@ func run(args []string) error {
 	https := fs.Bool("https", false, "serve over TLS (a self-signed certificate is generated unless -cert-file/-key-file)")
 	certFile := fs.String("cert-file", "", "TLS certificate (PEM) for -https; generated here if missing")
 	keyFile := fs.String("key-file", "", "TLS key (PEM) for -https; generated here if missing")
+	secure := fs.Bool("secure", false, "secure mode: clients log in; users, groups and permissions (see docs/security.md)")
+	adminPassword := fs.String("admin-password", "", "password of the _ADMIN user (or env HAPPN_ADMIN_PASSWORD, which keeps it out of ps)")
+	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,6 +83,17 @@ func run(args []string) error {
 	if set["key-file"] {
 		fc.Transport.KeyPath = *keyFile
 	}
+	if *secure {
+		fc.Secure = true
+	}
+	if *production {
+		fc.Production = true
+	}
+	if set["admin-password"] {
+		fc.AdminPassword = *adminPassword
+	} else if pw := os.Getenv("HAPPN_ADMIN_PASSWORD"); pw != "" && fc.AdminPassword == "" {
+		fc.AdminPassword = pw
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(fc.LogLevel)); err != nil {
@@ -96,7 +111,7 @@ func run(args []string) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(fc.Addr) }()
-	logger.Info("happn listening", "addr", fc.Addr, "data", fc.Data, "name", srv.Name())
+	logger.Info("happn listening", "addr", fc.Addr, "data", fc.Data, "name", srv.Name(), "secure", fc.Secure)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/security"
+)
+
+// securityConfig is the secure-mode part of the config file, in
+// happn-3's vocabulary:
+//
+//	{"secure": true, "adminPassword": "…",
+//	 "groups": [{"name": "readers", "permissions": {"/shared/*": {"actions": ["get", "on"]}}}],
+//	 "users": [{"username": "alice", "password": "…", "groups": ["readers"]}]}
+//
+// Groups and users are applied at every start, idempotently.
+type securityConfig struct {
+	Secure                                bool               `json:"secure"`
+	AdminPassword                         string             `json:"adminPassword"`
+	Production                            bool               `json:"production"`
+	SessionTokenSecret                    string             `json:"sessionTokenSecret"`
+	Groups                                []security.Group   `json:"groups"`
+	Users                                 []security.User    `json:"users"`
+	Profiles                              []security.Profile `json:"profiles"`
+	AccountLockout                        security.Lockout   `json:"accountLockout"`
+	AllowAnonymousAccess                  bool               `json:"allowAnonymousAccess"`
+	DisableDefaultAdminNetworkConnections bool               `json:"disableDefaultAdminNetworkConnections"`
+	CaseInsensitivePermissions            bool               `json:"caseInsensitivePermissions"`
+	CookieName                            string             `json:"cookieName"`
+	EncryptPayloads                       bool               `json:"encryptPayloads"`
+}
+
+// apply copies the secure-mode settings into cfg.
+func (sc securityConfig) apply(cfg *happn.Config) {
+	cfg.Secure = sc.Secure
+	cfg.AdminPassword = sc.AdminPassword
+	cfg.Production = sc.Production
+	cfg.SessionTokenSecret = sc.SessionTokenSecret
+	cfg.Groups = sc.Groups
+	cfg.Users = sc.Users
+	cfg.Profiles = sc.Profiles
+	cfg.AccountLockout = sc.AccountLockout
+	cfg.AllowAnonymousAccess = sc.AllowAnonymousAccess
+	cfg.DisableDefaultAdminNetworkConnections = sc.DisableDefaultAdminNetworkConnections
+	cfg.CaseInsensitivePermissions = sc.CaseInsensitivePermissions
+	cfg.CookieName = sc.CookieName
+	cfg.EncryptPayloads = sc.EncryptPayloads
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/happn-go/happn"
+)
+
+// TestSecureConfigFile: the issue's minimal config file brings up a ready
+// secure server, and starting it again changes nothing.
+func TestSecureConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "happn.json")
+	data := filepath.Join(dir, "happn.db")
+	os.WriteFile(path, []byte(`{"secure":true,"adminPassword":"admin-pw","data":"`+data+`",
+		"groups":[{"name":"readers","permissions":{"/shared/*":{"actions":["get","on"]}}}],
+		"users":[{"username":"alice","password":"alice-pw","groups":["readers"]}],
+		"profiles":[{"name":"short","session":{"user":{"username":{"$eq":"alice"}}},"policy":{"ttl":"4 seconds","inactivity_threshold":"Infinity"}}],
+		"accountLockout":{"attempts":2,"retryInterval":"1 minute"}}`), 0o600)
+	for start := range 2 {
+		fc, err := loadConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := fc.config(slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.Secure || cfg.AdminPassword != "admin-pw" || len(cfg.Users) != 1 || cfg.AccountLockout.Attempts != 2 {
+			t.Fatalf("config: %+v", cfg)
+		}
+		srv, err := happn.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		c, err := srv.LocalClient(ctx, happn.WithCredentials("alice", "alice-pw"))
+		if err != nil {
+			t.Fatalf("start %d: %v", start, err)
+		}
+		if _, err := c.Get(ctx, "/shared/x"); err != nil {
+			t.Fatalf("start %d: get: %v", start, err)
+		}
+		if _, err := c.Set(ctx, "/shared/x", map[string]any{}); err == nil {
+			t.Fatalf("start %d: alice may set", start)
+		}
+		g, err := srv.Security().GetGroup(ctx, "readers")
+		if err != nil || len(g.Permissions) != 1 {
+			t.Fatalf("start %d: group %+v %v", start, g, err)
+		}
+		c.Close()
+		srv.Close()
+	}
+}
+
+// TestSecureFlags: -secure -production refuses to start with the default
+// _ADMIN password.
+func TestSecureFlags(t *testing.T) {
+	if err := run([]string{"-secure", "-production", "-data", ":memory:", "-addr", "127.0.0.1:0"}); err == nil {
+		t.Fatal("a production server started with the default _ADMIN password")
+	}
+}
