@@ -298,11 +298,18 @@ func (s *Service) applyDeclared(ctx context.Context) error {
 		if u.Username == AdminName {
 			return fmt.Errorf("security: configure the %s password with AdminPassword", AdminName)
 		}
-		if cur, ok := s.dir.Load().users[u.Username]; ok && u.Password != "" {
+		if cur, ok := s.dir.Load().users[u.Username]; ok {
 			// Keep the stored hash (and save a hashing) when it already
 			// matches the configured password.
-			if match, _, _ := s.verify(cur.Hash, u.Password); match {
-				u.Password = ""
+			if u.Password != "" {
+				if match, _, _ := s.verify(cur.Hash, u.Password); match {
+					u.Password = ""
+				}
+			}
+			// A configured PasswordHash is an import: once the user has a
+			// password (perhaps rehashed at a login since), it stays.
+			if cur.Hash != "" {
+				u.PasswordHash = ""
 			}
 		}
 		if _, err := s.upsertUser(ctx, u, true); err != nil {

@@ -320,3 +320,21 @@ func TestPermissionsPersistAcrossRestart(t *testing.T) {
 		t.Errorf("group custom_data = %s", g.CustomData)
 	}
 }
+
+// TestDeclaredHashIsAnImport: a happn-3 hash in the configuration logs
+// in, is rehashed, and a restart does not put the old hash back.
+func TestDeclaredHashIsAnImport(t *testing.T) {
+	st := memstore.New()
+	v := happn3Passwords(t)[0]
+	cfg := Config{Users: []User{{Username: "old", PasswordHash: v.Hash}}}
+	s := newService(t, st, cfg)
+	mustLogin(t, s, "old", v.Password)
+	s = newService(t, st, cfg)
+	it, _, _ := st.Get(context.Background(), userPath("old"))
+	var rec userRecord
+	json.Unmarshal(it.Data, &rec)
+	if !strings.HasPrefix(rec.Hash, "$argon2id$") {
+		t.Fatalf("restart restored the imported hash: %.20s…", rec.Hash)
+	}
+	mustLogin(t, s, "old", v.Password)
+}
