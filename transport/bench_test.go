@@ -113,6 +113,15 @@ func drained(b *testing.B, clients int) ([]*wsConn, []*drainer) {
 	return conns, ds
 }
 
+// pace keeps a benchmark loop from queueing without bound (a client that
+// falls behind is disconnected): every 256 operations it waits until the
+// clients are at most 1024 operations behind.
+func pace(b *testing.B, ds []*drainer, i int, opBytes int64) {
+	if i%256 == 0 && i > 1024 {
+		waitDrained(b, ds, int64(i-1024)*opBytes)
+	}
+}
+
 // waitDrained waits until every drainer has read want bytes.
 func waitDrained(b *testing.B, ds []*drainer, want int64) {
 	deadline := time.Now().Add(testTimeout)
@@ -139,10 +148,13 @@ func BenchmarkSend(b *testing.B) {
 			c.inRequest.Store(mode == "direct")
 			frameLen := int64(len(eventFrame) + headerLen(len(eventFrame)))
 			defer reportCPU(b, 1)()
+			i := 0
 			for b.Loop() {
 				if err := c.Send(eventFrame); err != nil {
 					b.Fatal(err)
 				}
+				i++
+				pace(b, ds, i, frameLen)
 			}
 			waitDrained(b, ds, int64(b.N)*frameLen)
 		})
@@ -159,12 +171,15 @@ func BenchmarkFanout(b *testing.B) {
 	frameLen := int64(len(eventFrame) + headerLen(len(eventFrame)))
 	start := time.Now()
 	defer reportCPU(b, clients)()
+	i := 0
 	for b.Loop() {
 		for _, c := range conns {
 			if err := c.Send(eventFrame); err != nil {
 				b.Fatal(err)
 			}
 		}
+		i++
+		pace(b, ds, i, frameLen)
 	}
 	waitDrained(b, ds, int64(b.N)*frameLen)
 	b.ReportMetric(float64(b.N*clients)/time.Since(start).Seconds(), "events/s")
