@@ -11,7 +11,10 @@
 //        starts real happn-3 13.12.1 (or 12.1.10) servers in-process and loads the client from
 //        browserclient/happn-client.js
 //
-// Other flags: --only <regex>, --chromium /usr/bin/chromium, --verbose.
+// Other flags: --only <regex>, --chromium /usr/bin/chromium, --verbose; --ping-interval MS (the
+// server's ping interval), --restart-url URL (a POST restarts the --url server on its port) and
+// --security-url URL (POST <URL>/limited-user and <URL>/remove-permission change the secure server's
+// directory, as the --reference servers' API does).
 // "Another client" is the real happn-3 node client (compat/node_modules), so events are proved to
 // cross from a foreign client into the page. Chromium is Debian's; playwright never downloads one.
 
@@ -35,6 +38,9 @@ const { values: args } = parseArgs({
     reference: { type: 'boolean', default: false },
     'reference-version': { type: 'string', default: 'v13' },
     heartbeat: { type: 'boolean', default: false },
+    'ping-interval': { type: 'string' },
+    'restart-url': { type: 'string' },
+    'security-url': { type: 'string' },
     only: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     verbose: { type: 'boolean', default: false },
@@ -43,7 +49,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help || (!args.url && !args.reference)) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17).join('\n'));
+  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 20).join('\n'));
   process.exit(args.help ? 0 : 2);
 }
 
@@ -58,7 +64,7 @@ const P = `/bcharness/${RUN}`;
 
 const tests = [];
 // test(name, [needs], fn[, timeoutMs]) registers a check; needs name what it requires (secure, digest,
-// reference, heartbeat, servedClient) so it is skipped, not failed, where that is unavailable.
+// reference, heartbeat, pingInterval, restart, security, servedClient) so it is skipped, not failed, where that is unavailable.
 function test(name, needs, fn, timeout) {
   if (typeof needs === 'function') {
     timeout = fn;
@@ -94,7 +100,33 @@ const ctx = {
   clientUrl: null,
   reference: null,
   heartbeat: args.heartbeat,
+  // pingInterval (ms) and restart() come from --ping-interval and --restart-url, or from --reference.
+  pingInterval: args['ping-interval'] ? Number(args['ping-interval']) : null,
+  restart: args['restart-url'] ? () => restartViaUrl(args['restart-url']) : null,
+  // security changes the secure server's directory: addLimitedUser(opts), removePermission(group,
+  // pathPattern, action); from --security-url or --reference.
+  security: args['security-url'] ? securityViaUrl(args['security-url'].replace(/\/+$/, '')) : null,
 };
+
+// securityViaUrl changes the secure server's directory through whoever started it (e.g. the Go
+// test): each call is a POST of JSON that returns once the change is made.
+function securityViaUrl(base) {
+  const post = async (what, body) => {
+    const res = await fetch(`${base}/${what}`, { method: 'POST', body: JSON.stringify(body) });
+    if (res.status !== 200) throw new Error(`${what}: ${base} answered ${res.status} ${await res.text()}`);
+  };
+  return {
+    addLimitedUser: (opts) => post('limited-user', opts),
+    removePermission: (group, pathPattern, action) => post('remove-permission', { group, pathPattern, action }),
+  };
+}
+
+// restartViaUrl asks whoever started the server (e.g. the Go test) to restart it on its port; the
+// request returns once the new server is listening.
+async function restartViaUrl(url) {
+  const res = await fetch(url, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`restart: ${url} answered ${res.status} ${await res.text()}`);
+}
 
 function loadDigestFlags() {
   if (!args['digest-user']) return null;
@@ -566,8 +598,8 @@ test('heartbeat watchdog: silence longer than pingTimeout triggers a reconnect',
   assert.deepEqual(r, ['connection-ended', 'reconnect-scheduled:60000']);
 });
 
-test('heartbeat watchdog stays quiet while the server pings', ['reference'], async ({ page }) => {
-  const interval = ctx.reference.pingInterval;
+test('heartbeat watchdog stays quiet while the server pings', ['pingInterval'], async ({ page }) => {
+  const interval = ctx.pingInterval;
   const r = await ev(page, async ({ url, interval }) => {
     const seen = [];
     const c = await HappnClient.create({ url, pingTimeout: interval + 1000 });
@@ -581,7 +613,7 @@ test('heartbeat watchdog stays quiet while the server pings', ['reference'], asy
 });
 
 test('server ping is answered with a pong', ['heartbeat'], async ({ page }) => {
-  const wait = ctx.reference ? ctx.reference.pingInterval * 2 + 1000 : 40000;
+  const wait = ctx.pingInterval ? ctx.pingInterval * 2 + 1000 : 40000;
   const r = await ev(page, async ({ url, wait }) => {
     const c = await HappnClient.create({ url });
     const frames = H.tap(c, []);
@@ -595,15 +627,22 @@ test('server ping is answered with a pong', ['heartbeat'], async ({ page }) => {
   assert.equal(r.ok, 1);
 }, 60000);
 
-test('server restart: client reconnects and resubscribes', ['reference'], async ({ page }) => {
-  const ref = ctx.reference;
+test('server restart: client reconnects and resubscribes', ['restart'], async ({ page, other }) => {
   await ev(page, async (p) => {
     H.restart = [];
     H.clients.main.onEvent('reconnect-successful', () => H.restart.push('ok'));
     await H.clients.main.on(p + '/restart/*', { event_type: 'set' }, H.record('restart'));
   }, P);
-  await ref.restartInsecure();
+  // The node client that later checks use is cut off too: wait for it as well, or its next request
+  // may be written to the dead socket and lost.
+  let otherBack;
+  const otherReconnected = new Promise((resolve) => {
+    otherBack = other.onEvent('reconnect-successful', resolve);
+  });
+  await ctx.restart();
   await ev(page, () => H.until(() => H.restart.length, 15000, 'reconnect after restart'));
+  await withTimeout(otherReconnected, 15000, 'node client reconnect after restart');
+  other.offEvent(otherBack);
   const other2 = await nodeClient(ctx.url);
   try {
     await other2.set(`${P}/restart/x`, { after: 'restart' });
@@ -766,9 +805,9 @@ test('secure: revokeToken ends the session; no reconnect', ['secure'], async ({ 
   assert.equal(r.status, 2);
 });
 
-test('secure: permission removed → security-data-changed → listener dropped', ['reference'], async ({ page }) => {
+test('secure: permission removed → security-data-changed → listener dropped', ['security'], async ({ page }) => {
   const limited = { username: 'harness-user', password: 'harness-pass', group: 'harness-group', pathPattern: `${P}/allowed/*` };
-  await ctx.reference.addLimitedUser(limited);
+  await ctx.security.addLimitedUser(limited);
   await ev(page, async ({ url, limited, p }) => {
     const c = await HappnClient.create({ url, username: limited.username, password: limited.password });
     H.clients.limited = c;
@@ -779,7 +818,7 @@ test('secure: permission removed → security-data-changed → listener dropped'
     const denied = await c.on(p + '/elsewhere/*', { event_type: 'set' }, () => {}).then(() => null, (e) => H.err(e));
     if (!denied || denied.code !== 403) throw new Error('expected 403 outside the allowed path, got ' + JSON.stringify(denied));
   }, { url: ctx.secureUrl, limited, p: P });
-  await ctx.reference.removePermission(limited.group, limited.pathPattern, 'on');
+  await ctx.security.removePermission(limited.group, limited.pathPattern, 'on');
   const r = await ev(page, async (p) => {
     const c = H.clients.limited;
     await H.until(() => H.limitedSystem.some(([k]) => k === 'security-data-changed'), 5000, 'security-data-changed');
@@ -808,6 +847,9 @@ async function setupReference() {
   ctx.password = password;
   ctx.digest = secure.digest;
   ctx.heartbeat = true;
+  ctx.pingInterval = reference.PING_INTERVAL;
+  ctx.restart = () => ctx.reference.restartInsecure();
+  ctx.security = { addLimitedUser: ctx.reference.addLimitedUser, removePermission: ctx.reference.removePermission };
   ctx.reference = {
     pingInterval: reference.PING_INTERVAL,
     restartInsecure: async () => {
@@ -828,7 +870,10 @@ function needsMet(needs) {
   for (const n of needs) {
     if (n === 'secure' && !(ctx.secureUrl && ctx.password)) return 'needs --secure-url and --password';
     if (n === 'digest' && !(ctx.secureUrl && ctx.digest)) return 'needs --secure-url and --digest-*';
-    if (n === 'reference' && !ctx.reference) return 'needs --reference (restarts the server)';
+    if (n === 'reference' && !ctx.reference) return 'needs --reference (uses happn-3\'s server API)';
+    if (n === 'pingInterval' && !ctx.pingInterval) return 'needs --ping-interval or --reference';
+    if (n === 'restart' && !ctx.restart) return 'needs --restart-url or --reference (restarts the server)';
+    if (n === 'security' && !(ctx.security && ctx.secureUrl)) return 'needs --secure-url with --security-url, or --reference';
     if (n === 'heartbeat' && !ctx.heartbeat) return 'needs --heartbeat (waits ~35 s for a server ping)';
     if (n === 'sibling' && ctx.referenceVersion && !ctx.referenceVersion.startsWith('12.'))
       return 'happn-3 13.x dropped setSibling';

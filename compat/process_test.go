@@ -1,0 +1,149 @@
+package compat
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// nodeProcess is a node child process owned by one test. It runs in its own
+// process group so that everything it starts goes with it, it is killed when
+// its deadline passes or the test ends, and its output is read line by line.
+type nodeProcess struct {
+	cmd   *exec.Cmd
+	lines chan string   // every output line (stdout and stderr), closed at EOF
+	done  chan struct{} // closed once the process has been waited for
+	err   error         // the exit error, valid after done is closed
+
+	mu  sync.Mutex
+	out []string // every line, for failure messages
+}
+
+// startNode runs `node args...` in dir ("" for the package directory) with
+// a hard deadline. The process group gets SIGTERM at the deadline or when
+// the test ends, and SIGKILL two seconds later if anything in it is still
+// running.
+func startNode(t *testing.T, deadline time.Duration, dir string, args ...string) *nodeProcess {
+	t.Helper()
+	cmd := exec.Command("node", args...)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &nodeProcess{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
+	pgid := cmd.Process.Pid
+
+	go func() {
+		defer close(p.lines)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.out = append(p.out, line)
+			p.mu.Unlock()
+			p.lines <- line
+		}
+		io.Copy(io.Discard, pr) // a line over 1 MiB: keep the child from blocking
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		pw.Close()
+		close(p.done)
+	}()
+
+	stop := func() {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(2 * time.Second):
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	timer := time.AfterFunc(deadline, func() {
+		p.mu.Lock()
+		p.out = append(p.out, fmt.Sprintf("(killed: still running after %v)", deadline))
+		p.mu.Unlock()
+		stop()
+	})
+	t.Cleanup(func() {
+		timer.Stop()
+		stop()
+		// The test reads no more lines: drain them so the reader
+		// goroutine ends.
+		for range p.lines {
+		}
+	})
+	return p
+}
+
+// waitLine returns the first line for which match is true, or an error with
+// the output so far if the process ends or ctx is done first.
+func (p *nodeProcess) waitLine(ctx context.Context, match func(string) bool) (string, error) {
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				<-p.done
+				return "", fmt.Errorf("node exited (%v) before the expected line:\n%s", p.err, p.output())
+			}
+			if match(line) {
+				return line, nil
+			}
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w waiting for a line:\n%s", ctx.Err(), p.output())
+		}
+	}
+}
+
+// drain discards the lines nobody will read from now on (they stay in
+// output), so a chatty process never blocks on its pipe.
+func (p *nodeProcess) drain() {
+	go func() {
+		for range p.lines {
+		}
+	}()
+}
+
+// output returns every line the process has printed so far.
+func (p *nodeProcess) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.out, "\n")
+}
+
+// wait waits for the process to exit and returns its exit error.
+func (p *nodeProcess) wait() error {
+	<-p.done
+	return p.err
+}
+
+// freePort returns a loopback TCP port that was free a moment ago. A
+// process told to listen on it may still lose a race for it; callers retry.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
