@@ -58,3 +58,15 @@ var (
 	ErrClosed       = errors.New("transport: connection closed")
 	ErrSlowConsumer = errors.New("transport: client is not reading; outbound queue full")
 )
+
+// Pusher is an optional interface of a Conn whose frames are delivered by
+// the sending goroutine itself (the in-process pipe of package
+// localclient) rather than read by the server. A server that finds it
+// calls Serve instead of looping on Read, so a request costs no goroutine
+// switch.
+type Pusher interface {
+	// Serve calls handle for each frame the client sends, on the client's
+	// goroutine, until the connection closes; then it returns. Calls of
+	// handle may come from several goroutines at once.
+	Serve(handle func(frame []byte))
+}

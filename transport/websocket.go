@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// DefaultMaxMessageSize is the largest frame accepted from a client,
+// DefaultMaxMessageSize is the largest message accepted from a client,
 // as happn-3's Primus default (maxLength, 10 MiB).
 const DefaultMaxMessageSize = 10 << 20
 
@@ -19,8 +19,9 @@ const DefaultMaxMessageSize = 10 << 20
 // batches the frames queued for a client into one write. Its zero value
 // is ready to use with the defaults each field documents.
 type Websocket struct {
-	// MaxMessageSize bounds an incoming frame; a bigger one closes the
-	// connection with status 1009. Default DefaultMaxMessageSize.
+	// MaxMessageSize bounds an incoming message, summed over its
+	// fragments; a bigger one closes the connection with status 1009.
+	// Default DefaultMaxMessageSize.
 	MaxMessageSize int64
 	// QueueLimit bounds the bytes queued for one client. Default
 	// DefaultQueueLimit.
@@ -47,7 +48,7 @@ func (w *Websocket) Handler(serve func(Conn)) http.Handler {
 			http.NotFound(rw, r)
 			return
 		}
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if !headerHasToken(r.Header, "Upgrade", "websocket") {
 			w.servePlain(rw, r)
 			return
 		}
