@@ -49,6 +49,20 @@ func BenchmarkSecurityOverhead(b *testing.B) {
 				i++
 			}
 		})
+		b.Run(m.name+"/search1000", func(b *testing.B) {
+			for i := range 3000 {
+				if _, err := c.Set(ctx, "/bench/wc/g"+strconv.Itoa(i%3)+"/"+strconv.Itoa(i), data, happn.NoPublish()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			defer reportCPU(b)()
+			for b.Loop() {
+				items, err := c.Search(ctx, "/bench/wc/g1/*")
+				if err != nil || len(items) != 1000 {
+					b.Fatal(len(items), err)
+				}
+			}
+		})
 		b.Run(m.name+"/get", func(b *testing.B) {
 			if _, err := c.Set(ctx, "/bench/one", data); err != nil {
 				b.Fatal(err)

@@ -288,3 +288,20 @@ func TestAdminToken(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// BenchmarkLoginWrongPassword and BenchmarkLoginUnknownUser should cost
+// the same: the time of a failed login must not tell whether the
+// username exists.
+func BenchmarkLoginWrongPassword(b *testing.B) {
+	s := newService(b, nil, Config{Lockout: Lockout{Disabled: true}, Users: []User{{Username: "bob", Password: "right"}}})
+	for b.Loop() {
+		login(s, "bob", "wrong")
+	}
+}
+
+func BenchmarkLoginUnknownUser(b *testing.B) {
+	s := newService(b, nil, Config{Lockout: Lockout{Disabled: true}, Users: []User{{Username: "bob", Password: "right"}}})
+	for b.Loop() {
+		login(s, "nobody", "wrong")
+	}
+}
