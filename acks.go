@@ -13,37 +13,67 @@ import (
 // Unlike happn-3, only frames actually sent are expected: a recipient that
 // was skipped as a duplicate channel is not waited for, and a recipient
 // that disconnects stops being waited for (its frames count as failed).
+//
+// A publication is registered before its first frame goes out, because an
+// in-process subscriber can acknowledge before the publisher has finished
+// sending to the others.
 type ackTracker struct {
 	mu      sync.Mutex
 	pending map[string]*pendingAck
 }
 
 type pendingAck struct {
+	id        string
 	ev        *event
 	res       protocol.PublishResult
 	remaining map[*session]int
+	acked     int
 	left      int
+	sealed    bool // every frame has been sent; the result is known
 	timer     *time.Timer
 }
 
 func (t *ackTracker) init() { t.pending = make(map[string]*pendingAck) }
 
-// expect starts waiting for the acks of ev's frames.
-func (t *ackTracker) expect(ev *event, res protocol.PublishResult, counts map[*session]int, timeout time.Duration) {
-	res.WithAcknowledged = true
-	left := 0
-	for _, n := range counts {
-		left += n
-	}
-	if left == 0 {
-		ev.publisher.sendPublicationAck(ev, &res, "")
+// begin registers a publication about to be sent.
+func (t *ackTracker) begin(ev *event) *pendingAck {
+	p := &pendingAck{id: ev.publicationID(), ev: ev, remaining: make(map[*session]int)}
+	t.mu.Lock()
+	t.pending[p.id] = p
+	t.mu.Unlock()
+	return p
+}
+
+// sending records that a frame is about to be sent to ss; unsent undoes
+// it when the send fails.
+func (t *ackTracker) sending(p *pendingAck, ss *session) {
+	t.mu.Lock()
+	p.remaining[ss]++
+	p.left++
+	t.mu.Unlock()
+}
+
+func (t *ackTracker) unsent(p *pendingAck, ss *session) {
+	t.mu.Lock()
+	p.remaining[ss]--
+	p.left--
+	t.mu.Unlock()
+}
+
+// seal records the outcome of sending and waits for the acks still
+// missing, up to timeout.
+func (t *ackTracker) seal(p *pendingAck, res protocol.PublishResult, timeout time.Duration) {
+	t.mu.Lock()
+	p.res = res
+	p.res.WithAcknowledged = true
+	p.sealed = true
+	if p.left == 0 {
+		delete(t.pending, p.id)
+		t.mu.Unlock()
+		t.report(p, "")
 		return
 	}
-	p := &pendingAck{ev: ev, res: res, remaining: counts, left: left}
-	id := ev.publicationID()
-	t.mu.Lock()
-	t.pending[id] = p
-	p.timer = time.AfterFunc(timeout, func() { t.expire(id, p) })
+	p.timer = time.AfterFunc(timeout, func() { t.expire(p) })
 	t.mu.Unlock()
 }
 
@@ -57,16 +87,16 @@ func (t *ackTracker) ack(ss *session, id string) bool {
 		return false
 	}
 	p.remaining[ss]--
-	p.res.Acknowledged++
+	p.acked++
 	p.left--
-	done := p.left == 0
+	done := p.sealed && p.left == 0
 	if done {
 		delete(t.pending, id)
 		p.timer.Stop()
 	}
 	t.mu.Unlock()
 	if done {
-		p.ev.publisher.sendPublicationAck(p.ev, &p.res, "")
+		t.report(p, "")
 	}
 	return true
 }
@@ -81,37 +111,50 @@ func (t *ackTracker) forget(ss *session) {
 			continue
 		}
 		delete(p.remaining, ss)
-		p.res.Failed += n
-		p.res.Successful -= n
 		p.left -= n
-		if p.left == 0 {
-			delete(t.pending, id)
-			p.timer.Stop()
-			finished = append(finished, p)
+		if p.sealed {
+			p.res.Failed += n
+			p.res.Successful -= n
+			if p.left == 0 {
+				delete(t.pending, id)
+				p.timer.Stop()
+				finished = append(finished, p)
+			}
 		}
 	}
 	t.mu.Unlock()
 	for _, p := range finished {
-		p.ev.publisher.sendPublicationAck(p.ev, &p.res, "")
+		t.report(p, "")
 	}
 }
 
-func (t *ackTracker) expire(id string, p *pendingAck) {
+func (t *ackTracker) expire(p *pendingAck) {
 	t.mu.Lock()
-	if t.pending[id] != p {
+	if t.pending[p.id] != p {
 		t.mu.Unlock()
 		return
 	}
-	delete(t.pending, id)
+	delete(t.pending, p.id)
 	t.mu.Unlock()
-	p.ev.publisher.sendPublicationAck(p.ev, &p.res, "unacknowledged publication")
+	t.report(p, "unacknowledged publication")
+}
+
+// report sends the publication result to the publisher.
+func (t *ackTracker) report(p *pendingAck, errMsg string) {
+	t.mu.Lock()
+	res := p.res
+	res.Acknowledged = p.acked
+	t.mu.Unlock()
+	p.ev.publisher.sendPublicationAck(p.ev, &res, errMsg)
 }
 
 func (t *ackTracker) stop() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for id, p := range t.pending {
-		p.timer.Stop()
+		if p.timer != nil {
+			p.timer.Stop()
+		}
 		delete(t.pending, id)
 	}
 }

@@ -68,8 +68,23 @@ func (c *Client) attach(ctx context.Context, conn clientConn) error {
 	conn = c.encryptConn(conn)
 	c.conn, c.ready = conn, false
 	c.mu.Unlock()
-	c.wg.Add(1)
-	go c.readLoop(conn, gen)
+	if p, ok := conn.(pushedConn); ok {
+		// An in-process pipe hands frames over on the server's
+		// goroutines; nothing needs to read.
+		p.SetReceiver(func(frame []byte) bool { return c.route(conn, frame, false) })
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			select {
+			case <-p.Done():
+				c.lost(conn, gen, ErrDisconnected)
+			case <-c.done:
+			}
+		}()
+	} else {
+		c.wg.Add(1)
+		go c.readLoop(conn, gen)
+	}
 	if err := c.handshake(ctx); err != nil {
 		conn.Close()
 		return err
@@ -118,11 +133,22 @@ func (c *Client) readLoop(conn clientConn, gen int) {
 		if watchdog != nil {
 			watchdog.Reset(c.opts.pingTimeout)
 		}
-		c.route(conn, frame)
+		c.route(conn, frame, true)
 	}
 }
 
-func (c *Client) route(conn clientConn, frame []byte) {
+// pushedConn is a connection that hands the server's frames to a
+// receiver instead of being read (localclient.ClientEnd).
+type pushedConn interface {
+	SetReceiver(func(frame []byte) bool)
+	Done() <-chan struct{}
+}
+
+// route handles one frame from the server. When the event backlog is
+// full it waits if block is true (a reader goroutine: the socket then
+// backs up to the server) and otherwise reports false at once, which an
+// in-process pipe turns into the server's slow-consumer policy.
+func (c *Client) route(conn clientConn, frame []byte, block bool) bool {
 	if kind, stamp := protocol.ParseControl(frame); kind != protocol.NotControl {
 		switch kind {
 		case protocol.ControlPing:
@@ -132,17 +158,26 @@ func (c *Client) route(conn clientConn, frame []byte) {
 			c.noReconnect = true
 			c.mu.Unlock()
 		}
-		return
+		return true
 	}
 	m := parseMessage(frame)
 	if m.array {
 		c.deliver(m)
-		return
+		return true
 	}
 	switch m.typ {
 	case "response":
 		c.deliver(m)
 	case "data", "ack":
+		if !block {
+			select {
+			case c.events <- m:
+			case <-c.done:
+			default:
+				return false
+			}
+			return true
+		}
 		select {
 		case c.events <- m:
 		case <-c.done:
@@ -157,6 +192,7 @@ func (c *Client) route(conn clientConn, frame []byte) {
 			c.shutdown(fmt.Errorf("%w: %s", ErrSessionEnded, reason))
 		}
 	}
+	return true
 }
 
 // lost handles the end of a connection: pending calls fail, and the

@@ -45,17 +45,52 @@ func (c *Client) encryptConn(conn clientConn) clientConn {
 	if !c.opts.encrypt {
 		return conn
 	}
-	key, err := security.NewPayloadKey()
-	if err != nil {
-		return &sealedConn{clientConn: conn, err: err}
+	sc := &sealedConn{clientConn: conn}
+	sc.key, sc.err = security.NewPayloadKey()
+	if p, ok := conn.(pushedConn); ok {
+		return &sealedPushedConn{sealedConn: sc, pushed: p}
 	}
-	return &sealedConn{clientConn: conn, key: key}
+	return sc
 }
+
+// sealedOf returns the sealedConn a client connection is, or wraps.
+func sealedOf(conn clientConn) (*sealedConn, bool) {
+	switch sc := conn.(type) {
+	case *sealedConn:
+		return sc, true
+	case *sealedPushedConn:
+		return sc.sealedConn, true
+	}
+	return nil, false
+}
+
+// sealedPushedConn is a sealedConn over an in-process pipe, whose frames
+// are handed to a receiver instead of read.
+type sealedPushedConn struct {
+	*sealedConn
+	pushed pushedConn
+}
+
+// SetReceiver opens each frame before the client's receiver sees it; a
+// frame that does not open ends the connection.
+func (s *sealedPushedConn) SetReceiver(receive func(frame []byte) bool) {
+	s.pushed.SetReceiver(func(frame []byte) bool {
+		plain, err := s.open(frame)
+		if err != nil {
+			s.Close()
+			return true
+		}
+		return receive(plain)
+	})
+}
+
+// Done is closed when the pipe closes.
+func (s *sealedPushedConn) Done() <-chan struct{} { return s.pushed.Done() }
 
 // offerEncryption adds the client's key to its login data.
 func (c *Client) offerEncryption(login map[string]any) {
 	c.mu.Lock()
-	sc, ok := c.conn.(*sealedConn)
+	sc, ok := sealedOf(c.conn)
 	c.mu.Unlock()
 	if ok && sc.key != nil {
 		login["encryption"] = map[string]string{"scheme": security.PayloadScheme, "publicKey": sc.key.PublicKey()}
@@ -69,7 +104,7 @@ func (c *Client) checkEncryption() error {
 		return nil
 	}
 	c.mu.Lock()
-	sc, ok := c.conn.(*sealedConn)
+	sc, ok := sealedOf(c.conn)
 	c.mu.Unlock()
 	switch {
 	case !ok:
@@ -101,6 +136,12 @@ func (s *sealedConn) Read(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.open(frame)
+}
+
+// open returns the plain text of a frame from the server, agreeing the
+// keys when it is the login response.
+func (s *sealedConn) open(frame []byte) ([]byte, error) {
 	if len(frame) > 0 && frame[0] == '"' {
 		return frame, nil
 	}

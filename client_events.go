@@ -160,6 +160,11 @@ func (c *Client) off(ctx context.Context, l *listener) error {
 	if !c.dropListener(l) {
 		return nil
 	}
+	return c.offServer(ctx, l)
+}
+
+// offServer ends a listener's server subscription.
+func (c *Client) offServer(ctx context.Context, l *listener) error {
 	c.mu.Lock()
 	ref := l.ref
 	c.mu.Unlock()
@@ -214,14 +219,21 @@ func (c *Client) dispatchEvent(msg *message) {
 		if l.varPrefix != "" && segmentsBelow(l.varPrefix, m.Path) > l.depth {
 			continue
 		}
-		if l.remaining > 0 {
-			c.mu.Lock()
+		c.mu.Lock()
+		live := c.byID[l.id] == l
+		last := false
+		if live && l.remaining > 0 {
 			l.remaining--
-			last := l.remaining == 0
-			c.mu.Unlock()
-			if last {
-				go c.off(context.Background(), l)
-			}
+			last = l.remaining == 0
+		}
+		c.mu.Unlock()
+		if !live {
+			continue // ended by Off or by its Count while events were queued
+		}
+		if last {
+			// The count is enforced here; the server is told afterwards.
+			c.dropListener(l)
+			go c.offServer(context.Background(), l)
 		}
 		l.handler(ev)
 	}

@@ -84,14 +84,16 @@ func (w *wsClientConn) Send(frame []byte) error {
 func (w *wsClientConn) Close() error { return w.ws.Close(websocket.StatusNormalClosure, "") }
 
 // LocalClient returns an in-process client. Its frames travel through a
-// channel-backed pseudo-socket into exactly the same session pipeline as
-// a websocket client's, so it sees what a remote client would.
+// pseudo-socket into exactly the same session pipeline as a websocket
+// client's, so it sees what a remote client would. A call is handled on
+// the calling goroutine (no network, no goroutine switch); its ctx is
+// checked before the request goes in, not while the server works on it.
 func (s *Server) LocalClient(ctx context.Context, opts ...DialOption) (*Client, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
 	o := collectDial(opts)
-	serverEnd, clientEnd := localclient.Pipe(transport.Info{URL: "local"}, s.cfg.QueueLimit, s.cfg.SlowConsumer)
+	serverEnd, clientEnd := localclient.Pipe(transport.Info{URL: "local"}, s.cfg.SlowConsumer)
 	go s.serveConn(serverEnd)
 	c := newClient(o, nil)
 	if err := c.attach(ctx, clientEnd); err != nil {

@@ -64,9 +64,9 @@ var recipientsPool = sync.Pool{New: func() any {
 
 // publish sends ev to every matching subscription: one frame per
 // (session, channel), encoded once per distinct channel. It returns the
-// counters of a publication result and, when track is true, how many
-// frames each session was sent (for ACKNOWLEDGED).
-func (s *Server) publish(ev *event, track bool) (protocol.PublishResult, map[*session]int) {
+// counters of a publication result; with track (ACKNOWLEDGED), every frame
+// is registered as awaiting its recipient's ack before it is sent.
+func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	var res protocol.PublishResult
 	r := recipientsPool.Get().(*recipients)
 	defer func() {
@@ -84,16 +84,12 @@ func (s *Server) publish(ev *event, track bool) (protocol.PublishResult, map[*se
 		return true
 	})
 	if len(r.subs) == 0 {
-		return res, nil
+		return res
 	}
 	for _, cs := range r.subs {
 		// As happn-3: every matching subscription counts, even those
 		// that share a frame with another.
 		res.Queued += int(cs.refs.Load())
-	}
-	var counts map[*session]int
-	if track {
-		counts = make(map[*session]int)
 	}
 	pub := protocol.Publication{
 		Action:        "/" + actionName(ev.action) + "@" + ev.path,
@@ -136,16 +132,19 @@ func (s *Server) publish(ev *event, track bool) (protocol.PublishResult, map[*se
 			frame = protocol.AppendSuffix(append(make([]byte, 0, len(p)+len(cs.key.channel)+64), p...), cs.key.channel, cs.key.depth, protocol.ProtocolHappn4)
 			r.frames = append(r.frames, encodedFrame{cs.key, frame})
 		}
+		if track != nil {
+			s.acks.sending(track, cs.sess)
+		}
 		if err := cs.sess.send(frame); err != nil {
 			res.Failed++
+			if track != nil {
+				s.acks.unsent(track, cs.sess)
+			}
 			continue
 		}
 		res.Successful++
-		if track {
-			counts[cs.sess]++
-		}
 	}
-	return res, counts
+	return res
 }
 
 // frame returns the cached frame for key, or nil.
@@ -184,15 +183,16 @@ func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool
 	}
 	switch ev.consistency {
 	case Transactional:
-		res, _ := s.publish(ev, false)
+		res := s.publish(ev, nil)
 		respond(true, &res)
 	case Acknowledged:
 		respond(false, nil)
-		res, counts := s.publish(ev, true)
-		s.acks.expect(ev, res, counts, s.cfg.AcknowledgeTimeout)
+		p := s.acks.begin(ev)
+		res := s.publish(ev, p)
+		s.acks.seal(p, res, s.cfg.AcknowledgeTimeout)
 	default: // Queued, Deferred
 		respond(false, nil)
-		res, _ := s.publish(ev, false)
+		res := s.publish(ev, nil)
 		ev.publisher.sendPublicationAck(ev, &res, "")
 	}
 }

@@ -60,6 +60,18 @@ func (ss *session) proto() string { return *ss.protocol.Load() }
 
 // run reads and handles frames until the connection ends.
 func (ss *session) run(ctx context.Context) {
+	if p, ok := ss.conn.(transport.Pusher); ok {
+		// In-process clients hand their frames over on their own
+		// goroutine; the session lock keeps them one at a time.
+		p.Serve(func(frame []byte) {
+			ss.busy.Lock()
+			if !ss.ending.Load() {
+				ss.handleFrame(ctx, frame)
+			}
+			ss.busy.Unlock()
+		})
+		return
+	}
 	for {
 		frame, err := ss.conn.Read(ctx)
 		if err != nil {

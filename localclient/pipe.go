@@ -1,13 +1,19 @@
 // Package localclient is the in-process way into a happn server: a
-// channel-backed pseudo-socket.
+// pseudo-socket whose two ends hand frames to each other directly.
 //
-// An in-process client does not call the server's functions directly. It
-// writes the same happn_4 frames a websocket client would into one end of
-// a Pipe, and the server reads them from the other end as an ordinary
-// transport.Conn, through exactly the same session pipeline (inbound
-// layers, decoding, authorization, actions, outbound layers). What a
-// local client sees is therefore what a remote one sees; it only skips
-// the network. Frames travel as byte slices in batches, without copies.
+// An in-process client does not call the server's functions. It sends the
+// same happn_4 frames a websocket client would into one end of a Pipe, and
+// the server handles them as frames from an ordinary transport.Conn,
+// through exactly the same session pipeline (inbound layers, decoding,
+// authorization, actions, outbound layers). What a local client sees is
+// therefore what a remote one sees; it only skips the network and the
+// goroutine switches: a frame is handled on the goroutine that sent it.
+//
+// The server end implements transport.Pusher: the server registers its
+// frame handler with Serve and the client's Send calls it. The client
+// end delivers the server's frames to a receiver the client registers
+// with SetReceiver; the receiver must not block, and reports false when
+// the client cannot keep up, which the server treats as a slow consumer.
 package localclient
 
 import (
@@ -17,83 +23,99 @@ import (
 	"github.com/happn-go/happn/transport"
 )
 
-// Pipe returns the two ends of an in-process connection. Frames the
-// client sends arrive at the server's Read; frames the server sends
-// arrive at the client's Read. limit bounds the bytes queued in each
-// direction (transport.DefaultQueueLimit when <= 0) and policy says what
-// the server's Send does when the client stops reading.
-func Pipe(info transport.Info, limit int, policy transport.SlowConsumerPolicy) (*ServerEnd, *ClientEnd) {
+// pipe is the state both ends share.
+type pipe struct {
+	mu       sync.Mutex
+	handle   func([]byte)      // the server's, set by Serve
+	receive  func([]byte) bool // the client's, set by SetReceiver
+	early    [][]byte          // server frames sent before the receiver was set
+	attached chan struct{}     // closed once handle is set
+	done     chan struct{}     // closed by shut
+	once     sync.Once
+}
+
+func (p *pipe) shut() {
+	p.once.Do(func() { close(p.done) })
+}
+
+func (p *pipe) closed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Pipe returns the two ends of an in-process connection. policy says
+// what the server's Send does when the client's receiver cannot keep up.
+func Pipe(info transport.Info, policy transport.SlowConsumerPolicy) (*ServerEnd, *ClientEnd) {
 	info.Local = true
-	up := transport.NewQueue(limit)
-	down := transport.NewQueue(limit)
-	closed := make(chan struct{})
-	var once sync.Once
-	shut := func() {
-		once.Do(func() {
-			up.Close()
-			down.Close()
-			close(closed)
-		})
-	}
-	s := &ServerEnd{info: info, in: reader{q: up}, out: down, policy: policy, shut: shut}
-	c := &ClientEnd{in: reader{q: down}, out: up, shut: shut}
-	return s, c
+	p := &pipe{attached: make(chan struct{}), done: make(chan struct{})}
+	return &ServerEnd{p: p, info: info, policy: policy}, &ClientEnd{p: p}
 }
 
-// reader hands out the frames of a queue one at a time.
-type reader struct {
-	q       *transport.Queue
-	pending [][]byte
-	next    int
-	buf     [][]byte
-}
-
-func (r *reader) read(ctx context.Context) ([]byte, error) {
-	if r.next < len(r.pending) {
-		f := r.pending[r.next]
-		r.pending[r.next] = nil
-		r.next++
-		return f, nil
-	}
-	frames, ok := r.q.Take(ctx, r.buf)
-	if !ok {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return nil, transport.ErrClosed
-	}
-	r.buf = frames
-	r.pending, r.next = frames[1:], 0
-	return frames[0], nil
-}
-
-// ServerEnd is the server's side of a Pipe; it implements transport.Conn.
+// ServerEnd is the server's side of a Pipe; it implements
+// transport.Conn and transport.Pusher.
 type ServerEnd struct {
+	p      *pipe
 	info   transport.Info
-	in     reader
-	out    *transport.Queue
 	policy transport.SlowConsumerPolicy
-	shut   func()
 }
 
-var _ transport.Conn = (*ServerEnd)(nil)
+var (
+	_ transport.Conn   = (*ServerEnd)(nil)
+	_ transport.Pusher = (*ServerEnd)(nil)
+)
 
-// Read returns the next frame the client sent.
-func (s *ServerEnd) Read(ctx context.Context) ([]byte, error) { return s.in.read(ctx) }
+// Serve registers the server's handler and returns when the pipe closes.
+func (s *ServerEnd) Serve(handle func(frame []byte)) {
+	s.p.mu.Lock()
+	s.p.handle = handle
+	s.p.mu.Unlock()
+	close(s.p.attached)
+	<-s.p.done
+}
 
-// Send queues a frame for the client.
-func (s *ServerEnd) Send(frame []byte) error {
-	err := s.out.Push(frame)
-	if err == transport.ErrSlowConsumer && s.policy == transport.Disconnect {
-		s.shut()
+// Read is there for servers that do not know Pusher: frames come only
+// through Serve, so Read waits for the pipe to close.
+func (s *ServerEnd) Read(ctx context.Context) ([]byte, error) {
+	select {
+	case <-s.p.done:
+		return nil, transport.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return err
 }
 
-// Close closes the pipe in both directions. Frames already queued for the
-// client can still be read by it.
+// Send hands a frame to the client's receiver, or keeps it until the
+// client has registered one.
+func (s *ServerEnd) Send(frame []byte) error {
+	p := s.p
+	p.mu.Lock()
+	if p.closed() {
+		p.mu.Unlock()
+		return transport.ErrClosed
+	}
+	receive := p.receive
+	if receive == nil {
+		p.early = append(p.early, frame)
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	if !receive(frame) {
+		if s.policy == transport.Disconnect {
+			p.shut()
+		}
+		return transport.ErrSlowConsumer
+	}
+	return nil
+}
+
+// Close closes the pipe in both directions.
 func (s *ServerEnd) Close() error {
-	s.shut()
+	s.p.shut()
 	return nil
 }
 
@@ -102,19 +124,66 @@ func (s *ServerEnd) Info() transport.Info { return s.info }
 
 // ClientEnd is the client's side of a Pipe.
 type ClientEnd struct {
-	in   reader
-	out  *transport.Queue
-	shut func()
+	p *pipe
 }
 
-// Read returns the next frame the server sent.
-func (c *ClientEnd) Read(ctx context.Context) ([]byte, error) { return c.in.read(ctx) }
+// SetReceiver registers the function the server's frames are handed to,
+// in order, starting with any sent before. receive runs on the server's
+// goroutines: it must not block, and returns false when it cannot take a
+// frame.
+func (c *ClientEnd) SetReceiver(receive func(frame []byte) bool) {
+	p := c.p
+	for {
+		p.mu.Lock()
+		early := p.early
+		p.early = nil
+		if len(early) == 0 {
+			p.receive = receive
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		for _, f := range early {
+			receive(f)
+		}
+	}
+}
 
-// Send queues a frame for the server.
-func (c *ClientEnd) Send(frame []byte) error { return c.out.Push(frame) }
+// Send hands a frame to the server, which handles it on this goroutine
+// before Send returns.
+func (c *ClientEnd) Send(frame []byte) error {
+	p := c.p
+	select {
+	case <-p.attached:
+	case <-p.done:
+		return transport.ErrClosed
+	}
+	if p.closed() {
+		return transport.ErrClosed
+	}
+	p.mu.Lock()
+	handle := p.handle
+	p.mu.Unlock()
+	handle(frame)
+	return nil
+}
+
+// Read is there to satisfy readers that do not use SetReceiver: it waits
+// for the pipe to close.
+func (c *ClientEnd) Read(ctx context.Context) ([]byte, error) {
+	select {
+	case <-c.p.done:
+		return nil, transport.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Done is closed when the pipe closes, from either end.
+func (c *ClientEnd) Done() <-chan struct{} { return c.p.done }
 
 // Close closes the pipe in both directions.
 func (c *ClientEnd) Close() error {
-	c.shut()
+	c.p.shut()
 	return nil
 }
