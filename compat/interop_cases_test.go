@@ -708,6 +708,50 @@ var interopCases = []interopCase{
 		}
 	}},
 
+	{name: "reconnect after happn-3 restarts", mode: "insecure", run: func(t *testing.T, e *interopEnv) {
+		conn := make(chan happn.ConnectionEvent, 64)
+		c := e.dial(t, happn.WithReconnectBackoff(100*time.Millisecond, time.Second),
+			happn.WithConnectionEvents(func(ev happn.ConnectionEvent) {
+				select {
+				case conn <- ev:
+				default:
+				}
+			}))
+		log := newEventLog()
+		_, err := c.On(ctxT(t), e.path("/rs/*"), log.handle, happn.OnEvent(happn.SetEvent))
+		must(t, err)
+		before := c.SessionID()
+
+		e.server.restart(t) // a crash: no server-side-disconnect
+		var seen []happn.ConnectionEventType
+		for back := false; !back; {
+			select {
+			case ev := <-conn:
+				seen = append(seen, ev.Type)
+				back = ev.Type == happn.ReconnectSuccessful
+				if ev.Type == happn.SessionEnded {
+					t.Fatalf("session ended (%s) instead of reconnecting", ev.Reason)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no reconnection; connection events: %v", seen)
+			}
+		}
+		if seen[0] != happn.ConnectionEnded {
+			t.Fatalf("connection events %v: want connection-ended first", seen)
+		}
+		if c.SessionID() == before {
+			t.Fatal("same session id after reconnecting to a new server")
+		}
+		// The listener was restored: an event another client causes arrives.
+		pub := e.dial(t)
+		_, err = pub.Set(ctxT(t), e.path("/rs/after"), map[string]any{"n": 1})
+		must(t, err)
+		eq(t, "event after reconnect", log.nextPath(t, "event after reconnect"), e.path("/rs/after"))
+		got, err := c.Get(ctxT(t), e.path("/rs/after"))
+		must(t, err)
+		jsonEq(t, "get after reconnect", got.Data, `{"n":1}`)
+	}},
+
 	{name: "event origin", mode: "secure", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		log := newEventLog()

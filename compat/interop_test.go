@@ -32,7 +32,8 @@ func TestGoClientAgainstHappn3(t *testing.T) {
 	} {
 		e := &interopEnv{secure: mode.password != "", password: mode.password}
 		ok := t.Run(mode.name, func(t *testing.T) {
-			e.url = startHappn3(t, mode.password)
+			e.server = startHappn3(t, mode.password)
+			e.url = e.server.url
 			for _, c := range interopCases {
 				if (c.mode == "secure" && !e.secure) || (c.mode == "insecure" && e.secure) {
 					continue
@@ -76,6 +77,7 @@ type interopCase struct {
 
 // interopEnv is what a case gets: the server and a private path prefix.
 type interopEnv struct {
+	server   *happn3Server
 	url      string
 	secure   bool
 	password string

@@ -23,6 +23,8 @@ type nodeProcess struct {
 	done  chan struct{} // closed once the process has been waited for
 	err   error         // the exit error, valid after done is closed
 
+	pgid int // the process group: the process and all it started
+
 	mu  sync.Mutex
 	out []string // every line, for failure messages
 }
@@ -44,6 +46,7 @@ func startNode(t *testing.T, deadline time.Duration, dir string, args ...string)
 	}
 	p := &nodeProcess{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
 	pgid := cmd.Process.Pid
+	p.pgid = pgid
 
 	go func() {
 		defer close(p.lines)
@@ -112,6 +115,13 @@ func (p *nodeProcess) waitLine(ctx context.Context, match func(string) bool) (st
 			return "", fmt.Errorf("%w waiting for a line:\n%s", ctx.Err(), p.output())
 		}
 	}
+}
+
+// kill ends the whole process group at once, with SIGKILL, and waits for
+// the process.
+func (p *nodeProcess) kill() {
+	syscall.Kill(-p.pgid, syscall.SIGKILL)
+	<-p.done
 }
 
 // drain discards the lines nobody will read from now on (they stay in

@@ -11,30 +11,26 @@ import (
 // happn3Version is the happn-3 server the reference scripts run by default.
 const happn3Version = "13.12.1"
 
+// happn3Server is a real happn-3 server run by a test.
+type happn3Server struct {
+	url      string
+	port     string
+	password string
+	proc     *nodeProcess
+}
+
 // startHappn3 starts a real happn-3 13.12.1 server, in memory, on a free
-// loopback port and returns its URL. Without a password it is
-// reference-server.js, insecure; with one it is secure-reference-server.js,
-// provisioned from secure-fixture.json (users compat-limited and others),
-// with that password for _ADMIN. The server lives until the test ends (or
-// at most 10 minutes).
-func startHappn3(t *testing.T, password string) string {
+// loopback port. Without a password it is reference-server.js, insecure;
+// with one it is secure-reference-server.js, provisioned from
+// secure-fixture.json (users compat-limited and others), with that password
+// for _ADMIN. The server lives until the test ends (or at most 10 minutes).
+func startHappn3(t *testing.T, password string) *happn3Server {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		port := strconv.Itoa(freePort(t))
-		args := []string{"reference-server.js", "--port", port}
-		if password != "" {
-			args = []string{"secure-reference-server.js", "--port", port, "--pass", password}
-		}
-		p := startNode(t, 10*time.Minute, "", args...)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		line, err := p.waitLine(ctx, func(l string) bool { return strings.Contains(l, "reference-server: happn-3 ") })
-		cancel()
+		s := &happn3Server{port: strconv.Itoa(freePort(t)), password: password}
+		err := s.start(t)
 		if err == nil {
-			p.drain()
-			if !strings.Contains(line, " "+happn3Version+" ") {
-				t.Fatalf("expected happn-3 %s, got %q", happn3Version, line)
-			}
-			return "http://127.0.0.1:" + port
+			return s
 		}
 		// Another process may have taken the port between freePort and
 		// the server's listen.
@@ -42,5 +38,44 @@ func startHappn3(t *testing.T, password string) string {
 			continue
 		}
 		t.Fatalf("starting happn-3: %v", err)
+	}
+}
+
+// start runs the server on s.port and waits until it listens.
+func (s *happn3Server) start(t *testing.T) error {
+	args := []string{"reference-server.js", "--port", s.port}
+	if s.password != "" {
+		args = []string{"secure-reference-server.js", "--port", s.port, "--pass", s.password}
+	}
+	p := startNode(t, 10*time.Minute, "", args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	line, err := p.waitLine(ctx, func(l string) bool { return strings.Contains(l, "reference-server: happn-3 ") })
+	if err != nil {
+		return err
+	}
+	p.drain()
+	if !strings.Contains(line, " "+happn3Version+" ") {
+		t.Fatalf("expected happn-3 %s, got %q", happn3Version, line)
+	}
+	s.proc, s.url = p, "http://127.0.0.1:"+s.port
+	return nil
+}
+
+// restart kills the server at once (SIGKILL: its clients get no
+// server-side-disconnect, so they reconnect, as after a crash) and starts
+// a new one, with an empty store, on the same port.
+func (s *happn3Server) restart(t *testing.T) {
+	t.Helper()
+	s.proc.kill()
+	var err error
+	for range 20 { // the port can stay busy for a moment
+		if err = s.start(t); err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("restarting happn-3: %v", err)
 	}
 }
