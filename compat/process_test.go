@@ -3,10 +3,12 @@ package compat
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -156,4 +158,52 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestStartNodeDeadline checks the clean-up the other tests rely on: a node
+// process that outlives its deadline is killed together with what it
+// started.
+func TestStartNodeDeadline(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	// The parent starts a child that would run forever, prints its pid,
+	// and ignores SIGTERM itself, so only the SIGKILL escalation ends it.
+	script := `const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+process.on('SIGTERM', () => {});
+console.log('child ' + c.pid);
+setInterval(() => {}, 1000);`
+	started := time.Now()
+	// The deadline leaves node time to start even on a loaded machine.
+	p := startNode(t, 3*time.Second, "", "-e", script)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	line, err := p.waitLine(ctx, func(l string) bool { return strings.HasPrefix(l, "child ") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := strconv.Atoi(strings.TrimPrefix(line, "child "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.drain()
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running %v after it started", time.Since(started))
+	}
+	if p.err == nil {
+		t.Fatal("the process exited cleanly; it should have been killed")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if err := syscall.Kill(child, 0); errors.Is(err, syscall.ESRCH) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d still running after its parent's group was killed", child)
+		}
+	}
+	if !strings.Contains(p.output(), "killed: still running after") {
+		t.Fatalf("output does not say why it was killed:\n%s", p.output())
+	}
 }
