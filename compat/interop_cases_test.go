@@ -722,7 +722,7 @@ var interopCases = []interopCase{
 		must(t, err)
 		before := c.SessionID()
 
-		e.server.restart(t) // a crash: no server-side-disconnect
+		e.server.restart(t, true) // a crash: no server-side-disconnect
 		var seen []happn.ConnectionEventType
 		for back := false; !back; {
 			select {
@@ -750,6 +750,45 @@ var interopCases = []interopCase{
 		got, err := c.Get(ctxT(t), e.path("/rs/after"))
 		must(t, err)
 		jsonEq(t, "get after reconnect", got.Data, `{"n":1}`)
+	}},
+
+	{name: "happn-3 stops for good: session ended, no reconnect", mode: "insecure", run: func(t *testing.T, e *interopEnv) {
+		conn := make(chan happn.ConnectionEvent, 64)
+		c := e.dial(t, happn.WithReconnectBackoff(100*time.Millisecond, time.Second),
+			happn.WithConnectionEvents(func(ev happn.ConnectionEvent) {
+				select {
+				case conn <- ev:
+				default:
+				}
+			}))
+		_, err := c.On(ctxT(t), e.path("/end/*"), func(*happn.Event) {})
+		must(t, err)
+
+		// reference-server.js stops with {reconnect:false}: happn-3 sends
+		// server-side-disconnect and primus::server::close.
+		e.server.restart(t, false)
+		var seen []happn.ConnectionEventType
+		for ended := false; !ended; {
+			select {
+			case ev := <-conn:
+				seen = append(seen, ev.Type)
+				ended = ev.Type == happn.SessionEnded
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no session-ended; connection events: %v", seen)
+			}
+		}
+		// The new server is listening: a client that ignored the server
+		// would be back within the backoff (100 ms to 1 s).
+		time.Sleep(1500 * time.Millisecond)
+		for len(conn) > 0 {
+			seen = append(seen, (<-conn).Type)
+		}
+		if slices.Contains(seen, happn.ReconnectScheduled) || slices.Contains(seen, happn.ReconnectSuccessful) {
+			t.Fatalf("the client reconnected after the server stopped for good: %v", seen)
+		}
+		if _, err := c.Get(ctxT(t), e.path("/end/x")); err == nil {
+			t.Fatal("a call after session-ended succeeded")
+		}
 	}},
 
 	{name: "event origin", mode: "secure", run: func(t *testing.T, e *interopEnv) {

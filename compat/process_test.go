@@ -126,6 +126,13 @@ func (p *nodeProcess) kill() {
 	<-p.done
 }
 
+// terminate asks the process to stop (SIGTERM to the group) and waits
+// for it; the deadline's SIGKILL still applies.
+func (p *nodeProcess) terminate() {
+	syscall.Kill(-p.pgid, syscall.SIGTERM)
+	<-p.done
+}
+
 // drain discards the lines nobody will read from now on (they stay in
 // output), so a chatty process never blocks on its pipe.
 func (p *nodeProcess) drain() {

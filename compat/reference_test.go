@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,9 @@ const happn3Version = "13.12.1"
 
 // happn3Server is a real happn-3 server run by a test.
 type happn3Server struct {
+	// owner is the test that started the server: it, not a subtest that
+	// restarts the server, owns every process (they end with it).
+	owner    *testing.T
 	url      string
 	port     string
 	password string
@@ -27,8 +31,8 @@ type happn3Server struct {
 func startHappn3(t *testing.T, password string) *happn3Server {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		s := &happn3Server{port: strconv.Itoa(freePort(t)), password: password}
-		err := s.start(t)
+		s := &happn3Server{owner: t, port: strconv.Itoa(freePort(t)), password: password}
+		err := s.start()
 		if err == nil {
 			return s
 		}
@@ -41,8 +45,10 @@ func startHappn3(t *testing.T, password string) *happn3Server {
 	}
 }
 
-// start runs the server on s.port and waits until it listens.
-func (s *happn3Server) start(t *testing.T) error {
+// start runs the server on s.port and waits until it listens. It may be
+// called from a subtest: it reports errors rather than failing s.owner.
+func (s *happn3Server) start() error {
+	t := s.owner
 	args := []string{"reference-server.js", "--port", s.port}
 	if s.password != "" {
 		args = []string{"secure-reference-server.js", "--port", s.port, "--pass", s.password}
@@ -56,21 +62,26 @@ func (s *happn3Server) start(t *testing.T) error {
 	}
 	p.drain()
 	if !strings.Contains(line, " "+happn3Version+" ") {
-		t.Fatalf("expected happn-3 %s, got %q", happn3Version, line)
+		return fmt.Errorf("expected happn-3 %s, got %q", happn3Version, line)
 	}
 	s.proc, s.url = p, "http://127.0.0.1:"+s.port
 	return nil
 }
 
-// restart kills the server at once (SIGKILL: its clients get no
-// server-side-disconnect, so they reconnect, as after a crash) and starts
-// a new one, with an empty store, on the same port.
-func (s *happn3Server) restart(t *testing.T) {
+// restart stops the server and starts a new one, with an empty store, on
+// the same port. A crash (SIGKILL) gives clients no warning, so they
+// reconnect; otherwise it is a stop for good (SIGTERM: reference-server.js
+// stops with reconnect:false, sending server-side-disconnect first).
+func (s *happn3Server) restart(t *testing.T, crash bool) {
 	t.Helper()
-	s.proc.kill()
+	if crash {
+		s.proc.kill()
+	} else {
+		s.proc.terminate()
+	}
 	var err error
 	for range 20 { // the port can stay busy for a moment
-		if err = s.start(t); err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+		if err = s.start(); err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
