@@ -218,6 +218,22 @@ var interopCases = []interopCase{
 			}
 			eq(t, tc.name+": OnPublished", o.res, *tc.want)
 		}
+
+		// Publish and Remove take the same options.
+		results := make(chan outcome, 2)
+		onPublished := happn.OnPublished(func(r happn.PublishResult, err error) { results <- outcome{r, err} })
+		must(t, c.Publish(ctxT(t), e.path("/cons/published"), map[string]any{"p": 1}, happn.Consistency(happn.Acknowledged), onPublished))
+		eq(t, "publish: event", log.nextPath(t, "published"), e.path("/cons/published"))
+		o := waitOutcome(t, "publish", results)
+		must(t, o.err)
+		eq(t, "publish: OnPublished", o.res, happn.PublishResult{Queued: 1, Successful: 1, Acknowledged: 1})
+		n, err := c.Remove(ctxT(t), e.path("/cons/deferred"), happn.Consistency(happn.Deferred), onPublished)
+		must(t, err)
+		eq(t, "remove: removed", n, 1)
+		o = waitOutcome(t, "remove", results)
+		must(t, o.err)
+		// The only listener takes set events.
+		eq(t, "remove: OnPublished", o.res, happn.PublishResult{})
 	}},
 
 	{name: "search: criteria, fields, sort, limit, skip", run: func(t *testing.T, e *interopEnv) {
