@@ -145,7 +145,11 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		ss.ok(req, countValue(len(items)), nil, false)
 		return
 	}
-	b := make([]byte, 0, 64+len(items)*96)
+	size := 64
+	for i := range items {
+		size += len(items[i].Data) + len(items[i].Path) + len(items[i].ModifiedBy) + 112
+	}
+	b := make([]byte, 0, size)
 	b = append(b, '[')
 	for i := range items {
 		if i > 0 {

@@ -60,8 +60,11 @@ type UpdateFunc func(current *Item) (Change, error)
 // Store is a happn storage backend. Implementations must be safe for
 // concurrent use by many goroutines.
 //
-// Data is copied in both directions: a store does not keep the slices it
-// is given (Change.Data) and callers may modify the Items they get back.
+// A store does not keep the slices it is given (Change.Data), and the
+// Items returned by Get and Update belong to the caller. The Items a Scan
+// yields are read-only views that may share the store's memory: their
+// Data must not be modified (copy it first); it stays valid after the
+// iteration. This keeps searches over many items free of copies.
 // When ctx is already done, Get, Update, Delete and Count return its error
 // without doing anything.
 type Store interface {
@@ -82,7 +85,7 @@ type Store interface {
 	Delete(ctx context.Context, pattern string) (int, error)
 
 	// Scan yields every item whose path matches pattern, in ascending
-	// byte order of path. A scan must not stop writers for its whole
+	// byte order of path. The yielded Items are read-only (see above). A scan must not stop writers for its whole
 	// length: it may observe writes committed while it runs, but it
 	// yields each path at most once. Stopping the iteration early is
 	// allowed and releases everything the scan holds.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/happn-go/happn/store"
 )
@@ -59,6 +60,17 @@ func decodeRecord(path, v string) (store.Item, error) {
 		return store.Item{}, err
 	}
 	it.Data = []byte(data)
+	return it, nil
+}
+
+// decodeView is decodeRecord for Scan: Data shares v's memory and must
+// not be modified.
+func decodeView(path, v string) (store.Item, error) {
+	it, data, err := decodeMeta(path, v)
+	if err != nil {
+		return store.Item{}, err
+	}
+	it.Data = unsafe.Slice(unsafe.StringData(data), len(data))
 	return it, nil
 }
 

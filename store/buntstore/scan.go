@@ -94,7 +94,7 @@ func (s *Store) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, 
 					default:
 					}
 				}
-				it, err := decodeRecord(kv.key[len(dataPrefix):], kv.val)
+				it, err := decodeView(kv.key[len(dataPrefix):], kv.val)
 				if err != nil {
 					yield(store.Item{}, s.fail(err))
 					return

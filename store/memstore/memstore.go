@@ -16,6 +16,7 @@ import (
 	"context"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/happn-go/happn/store"
 	"github.com/tidwall/btree"
@@ -51,6 +52,19 @@ type record struct {
 func lessPath(a, b entry) bool { return a.path < b.path }
 
 // item copies e out as a store.Item; the caller owns the returned Data.
+// view returns the entry as a read-only Item whose Data shares the
+// record's immutable string (what Scan yields).
+func (e entry) view() store.Item {
+	return store.Item{
+		Path:       e.path,
+		Data:       unsafe.Slice(unsafe.StringData(e.rec.data), len(e.rec.data)),
+		Created:    e.rec.created,
+		Modified:   e.rec.modified,
+		ModifiedBy: e.rec.modifiedBy,
+		Revision:   e.rec.revision,
+	}
+}
+
 func (e entry) item() store.Item {
 	return store.Item{
 		Path:       e.path,

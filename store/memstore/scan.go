@@ -73,7 +73,7 @@ func (s *Store) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, 
 			if !r.match(e.path) {
 				return true
 			}
-			return yield(e.item(), nil)
+			return yield(e.view(), nil)
 		})
 	}
 }
