@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"os"
 	"reflect"
 	"strconv"
 	"sync/atomic"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/security"
 )
 
 // TestGoClientAgainstHappn3 drives a real happn-3 13.12.1 server (started
@@ -19,9 +22,33 @@ import (
 // subtest named <mode>/<case>; the summary line "interop: …" counts them.
 func TestGoClientAgainstHappn3(t *testing.T) {
 	requireNode(t)
+	runInterop(t, "happn-3 "+happn3Version, func(t *testing.T, password string) *interopEnv {
+		s := startHappn3(t, password)
+		return &interopEnv{server: s, url: s.url}
+	})
+}
+
+// TestGoClientAgainstGoServer runs the same cases against in-process Go
+// servers (the secure one with the directory of secure-fixture.json): what
+// was checked against happn-3 must hold for ours too.
+func TestGoClientAgainstGoServer(t *testing.T) {
+	runInterop(t, "the Go server", func(t *testing.T, password string) *interopEnv {
+		cfg := happn.Config{}
+		if password != "" {
+			cfg = fixtureConfig(t, password)
+		}
+		host, port := serve(t, cfg)
+		return &interopEnv{goServer: true, url: "http://" + net.JoinHostPort(host, port)}
+	})
+}
+
+// runInterop runs interopCases in an insecure and a secure mode, each
+// against a server start returns, and prints the counts as
+// "interop: … against <target>".
+func runInterop(t *testing.T, target string, start func(t *testing.T, password string) *interopEnv) {
 	var passed, failed, skipped int
 	defer func() {
-		fmt.Printf("interop: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+		fmt.Printf("interop: %d passed, %d failed, %d skipped against %s\n", passed, failed, skipped, target)
 	}()
 	for _, mode := range []struct {
 		name     string
@@ -30,12 +57,12 @@ func TestGoClientAgainstHappn3(t *testing.T) {
 		{"insecure", ""},
 		{"secure", "interop-" + strconv.FormatInt(time.Now().UnixNano(), 36)},
 	} {
-		e := &interopEnv{secure: mode.password != "", password: mode.password}
+		ran := 0
 		ok := t.Run(mode.name, func(t *testing.T) {
-			e.server = startHappn3(t, mode.password)
-			e.url = e.server.url
+			e := start(t, mode.password)
+			e.secure, e.password = mode.password != "", mode.password
 			for _, c := range interopCases {
-				if (c.mode == "secure" && !e.secure) || (c.mode == "insecure" && e.secure) {
+				if (c.mode == "secure" && !e.secure) || (c.mode == "insecure" && e.secure) || (c.happn3Only && e.goServer) {
 					continue
 				}
 				var skip bool
@@ -44,6 +71,7 @@ func TestGoClientAgainstHappn3(t *testing.T) {
 					e.prefix = fmt.Sprintf("/interop/%s/%d", mode.name, e.seq.Add(1))
 					c.run(t, e)
 				})
+				ran++
 				switch {
 				case !ok:
 					failed++
@@ -54,10 +82,30 @@ func TestGoClientAgainstHappn3(t *testing.T) {
 				}
 			}
 		})
-		if !ok && passed+failed == 0 {
+		if !ok && ran == 0 {
 			failed++ // the server did not start
 		}
 	}
+}
+
+// fixtureConfig is a secure Go server with the directory of
+// secure-fixture.json (the one the secure happn-3 reference is provisioned
+// with) and password for _ADMIN.
+func fixtureConfig(t *testing.T, password string) happn.Config {
+	t.Helper()
+	b, err := os.ReadFile("secure-fixture.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		Groups   []security.Group
+		Users    []security.User
+		Profiles []security.Profile
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatalf("secure-fixture.json: %v", err)
+	}
+	return happn.Config{Secure: true, AdminPassword: password, Groups: fx.Groups, Users: fx.Users, Profiles: fx.Profiles}
 }
 
 // A user of secure-fixture.json, the directory of the secure reference
@@ -68,16 +116,20 @@ const (
 	limitedPassword = "compat-pw"
 )
 
-// interopCase is one call (or a few related ones) checked against happn-3.
+// interopCase is one call (or a few related ones) checked against happn-3
+// (and then against the Go server).
 type interopCase struct {
 	name string
 	mode string // "insecure" or "secure" to run in only one mode; "" for both
-	run  func(t *testing.T, e *interopEnv)
+	// happn3Only cases need a happn-3 process (they restart it).
+	happn3Only bool
+	run        func(t *testing.T, e *interopEnv)
 }
 
 // interopEnv is what a case gets: the server and a private path prefix.
 type interopEnv struct {
-	server   *happn3Server
+	server   *happn3Server // nil for a Go server
+	goServer bool
 	url      string
 	secure   bool
 	password string
