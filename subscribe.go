@@ -1,6 +1,7 @@
 package happn
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"strings"
@@ -69,7 +70,10 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 			depth = ss.srv.cfg.DefaultDepth
 		}
 	}
-	sub := ss.subscribe(chanKey{channel: channel, depth: depth, merge: o.Merge}, action, pattern, o.Raw)
+	// The request shares its frame's memory; what a subscription keeps is
+	// cloned so that it does not pin the frame.
+	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge}
+	sub := ss.subscribe(key, action, key.channel[len(channel)-len(pattern):], bytes.Clone(o.Raw))
 
 	if !o.InitialCallback && !o.InitialEmit {
 		b := []byte(`{"id":`)

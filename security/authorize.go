@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,8 @@ func (st *sessionState) decide(action, path string) bool {
 	} else if len(st.decisions) >= maxDecisions {
 		clear(st.decisions)
 	}
+	// The path may share a large request frame: the cache keeps a copy.
+	key.path = strings.Clone(key.path)
 	st.decisions[key] = v
 	return v
 }

@@ -29,9 +29,11 @@ const (
 
 // Request is one decoded client request.
 //
-// Raw JSON fields (EventID, Data and the raw parts of Options) are copies
-// owned by the Request; strings are copies too, so a Request never keeps
-// the frame it came from alive.
+// A Request shares the memory of the frame it was decoded from: its
+// strings and raw JSON fields point into the frame, which must therefore
+// never be modified afterwards. Decoding copies nothing; code that keeps
+// a field beyond the request (a subscription's channel, say) clones it,
+// so that a small string does not pin a large frame.
 type Request struct {
 	Action string
 	// EventID is the raw JSON of the eventId (a number, or whatever the
@@ -102,11 +104,19 @@ var ErrMalformed = errors.New("malformed message")
 // the stack of anything that walks the data later.
 const maxDepth = 200
 
-// view returns s as a string without copying. The result must not outlive
-// frame or escape this package: DecodeRequest copies every string and raw
-// value it keeps.
+// view returns frame as a string without copying; frame must not change
+// while the string (or anything sliced from it) is in use.
 func view(frame []byte) string {
 	return unsafe.String(unsafe.SliceData(frame), len(frame))
+}
+
+// raw returns a raw JSON value (a substring of a view) as bytes, without
+// copying. The bytes must not be modified.
+func raw(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // DecodeRequest decodes a client request frame. A frame that is not a JSON
@@ -134,22 +144,22 @@ func DecodeRequest(frame []byte) (Request, error) {
 			}
 			req.Action = internAction(value.Str)
 		case "eventId":
-			req.EventID = []byte(value.Raw)
+			req.EventID = raw(value.Raw)
 		case "path":
 			if value.Type != gjson.String {
 				err = fmt.Errorf("%w: path must be a string", ErrMalformed)
 				return false
 			}
-			req.Path = strings.Clone(value.Str)
+			req.Path = value.Str
 			req.HasPath = true
 		case "data":
-			req.Data = []byte(value.Raw)
+			req.Data = raw(value.Raw)
 			if value.IsObject() && value.Get("encrypted").Exists() {
 				req.Encrypted = true
 			}
 		case "sessionId":
 			if value.Type == gjson.String {
-				req.SessionID = strings.Clone(value.Str)
+				req.SessionID = value.Str
 			}
 		case "options":
 			if value.IsObject() {
@@ -169,7 +179,8 @@ func DecodeRequest(frame []byte) (Request, error) {
 }
 
 // internAction returns the package constant equal to s, so the common
-// actions cost no allocation; unknown actions are copied.
+// actions cost no allocation and keep no frame alive; unknown actions are
+// copied.
 func internAction(s string) string {
 	for _, a := range [...]string{ActionSet, ActionGet, ActionOn, ActionOff, ActionRemove, ActionCount, ActionAck,
 		ActionConfigureSession, ActionDescribe, ActionLogin, ActionRequestNonce, ActionRevokeToken,
@@ -182,12 +193,8 @@ func internAction(s string) string {
 }
 
 func decodeOptions(obj gjson.Result, o *Options) error {
-	o.Raw = []byte(obj.Raw)
+	o.Raw = raw(obj.Raw)
 	var err error
-	fail := func(format string, args ...any) bool {
-		err = fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
-		return false
-	}
 	obj.ForEach(func(key, v gjson.Result) bool {
 		switch key.Str {
 		case "merge":
@@ -204,14 +211,14 @@ func decodeOptions(obj gjson.Result, o *Options) error {
 			o.PublishResults = v.Bool()
 		case "tag":
 			if v.Type == gjson.String {
-				o.Tag = strings.Clone(v.Str)
+				o.Tag = v.Str
 			}
 		case "set_type":
 			if v.Type == gjson.String {
-				o.SetType = strings.Clone(v.Str)
+				o.SetType = v.Str
 			}
 		case "increment":
-			o.Increment = []byte(v.Raw)
+			o.Increment = raw(v.Raw)
 		case "consistency":
 			if v.Type == gjson.Number {
 				o.Consistency = int(v.Int())
@@ -219,31 +226,31 @@ func decodeOptions(obj gjson.Result, o *Options) error {
 			}
 		case "meta":
 			if v.IsObject() {
-				o.Meta = []byte(v.Raw)
+				o.Meta = raw(v.Raw)
 			}
 		case "targetClients":
 			if v.IsArray() {
 				for _, id := range v.Array() {
 					if id.Type == gjson.String {
-						o.TargetClients = append(o.TargetClients, strings.Clone(id.Str))
+						o.TargetClients = append(o.TargetClients, id.Str)
 					}
 				}
 			}
 		case "onBehalfOf":
 			if v.Type == gjson.String {
-				o.OnBehalfOf = strings.Clone(v.Str)
+				o.OnBehalfOf = v.Str
 			}
 		case "criteria":
 			if v.Type != gjson.Null {
-				o.Criteria = []byte(v.Raw)
+				o.Criteria = raw(v.Raw)
 			}
 		case "fields":
 			if v.Type != gjson.Null {
-				o.Fields = []byte(v.Raw)
+				o.Fields = raw(v.Raw)
 			}
 		case "sort":
 			if v.Type != gjson.Null {
-				o.Sort = []byte(v.Raw)
+				o.Sort = raw(v.Raw)
 			}
 		case "path_only":
 			o.PathOnly = v.Bool()
@@ -253,17 +260,18 @@ func decodeOptions(obj gjson.Result, o *Options) error {
 				if v.Type == gjson.Null {
 					return true
 				}
-				return fail("options.options must be an object")
+				err = fmt.Errorf("%w: options.options must be an object", ErrMalformed)
+				return false
 			}
 			v.ForEach(func(k, w gjson.Result) bool {
 				switch k.Str {
 				case "fields":
 					if w.Type != gjson.Null {
-						o.Fields = []byte(w.Raw)
+						o.Fields = raw(w.Raw)
 					}
 				case "sort":
 					if w.Type != gjson.Null {
-						o.Sort = []byte(w.Raw)
+						o.Sort = raw(w.Raw)
 					}
 				case "limit":
 					if w.Type == gjson.Number {
@@ -297,7 +305,7 @@ func decodeOptions(obj gjson.Result, o *Options) error {
 				o.Depth = clampInt(v.Int())
 			}
 		case "referenceId":
-			o.ReferenceID = []byte(v.Raw)
+			o.ReferenceID = raw(v.Raw)
 		}
 		return true
 	})

@@ -14,6 +14,7 @@ package memstore
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -149,6 +150,11 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	}
 	if found {
 		r.created = old.rec.created
+		path = old.path // keep the key the tree already holds
+	} else {
+		// The caller's string may share a large buffer (a request frame):
+		// the tree keeps its own copy.
+		path = strings.Clone(path)
 	}
 	s.tree.SetHint(entry{path: path, rec: r}, &hint)
 	s.rev = r.revision
