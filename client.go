@@ -239,6 +239,16 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		return nil, fmt.Errorf("%w: %v", ErrDisconnected, err)
 	}
 
+	// An in-process call has been answered by the time Send returns: no
+	// timer needed.
+	select {
+	case resp, ok := <-w:
+		if !ok {
+			return nil, c.downErr()
+		}
+		return resp, resp.err()
+	default:
+	}
 	var timeout <-chan time.Time
 	if _, ok := ctx.Deadline(); !ok && c.opts.callTimeout > 0 {
 		t := time.NewTimer(c.opts.callTimeout)

@@ -23,6 +23,9 @@ func encodeData(v any) ([]byte, error) {
 
 // setOptions encodes the options of a set-like request.
 func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
+	if !o.merge && !o.noPublish && o.tag == "" && o.meta == nil && o.targetClients == nil && !o.hasConsist && len(extra) == 0 {
+		return nil, nil // the common case, without a map and an encoding
+	}
 	m := map[string]any{}
 	if o.merge {
 		m["merge"] = true

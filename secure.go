@@ -98,6 +98,9 @@ func (s *Server) AdminClient(ctx context.Context, opts ...DialOption) (*Client, 
 // wireError converts a refusal of the security package into the error
 // that crosses the wire; other errors are returned as they are.
 func wireError(err error) error {
+	if err == nil {
+		return nil // the common case, without the allocation errors.As costs
+	}
 	var se *security.Error
 	if errors.As(err, &se) {
 		return &Error{Name: se.Name, Code: se.Code, Message: se.Message, Reason: se.Reason}

@@ -227,7 +227,13 @@ func (ss *session) fail(req *protocol.Request, err error) {
 func (ss *session) ok(req *protocol.Request, data []byte, m *protocol.ResponseMeta, published bool) {
 	r := ss.response(req)
 	r.Published = published
-	ss.send(protocol.AppendResponse(nil, &r, data, m))
+	ss.send(protocol.AppendResponse(make([]byte, 0, responseSize(data, req)), &r, data, m))
+}
+
+// responseSize estimates the bytes of a response to req carrying data,
+// so that it is built in one allocation.
+func responseSize(data []byte, req *protocol.Request) int {
+	return len(data) + len(req.Path) + len(req.SessionID) + len(req.EventID) + 220
 }
 
 // dispatch runs the action of a decoded request.

@@ -51,7 +51,8 @@ type Change struct {
 }
 
 // UpdateFunc computes the new value of a path from its current one.
-// current is nil when the path holds nothing. The function runs while the
+// current is nil when the path holds nothing; it is a read-only view (its
+// Data must not be modified or kept). The function runs while the
 // store holds its write lock (possibly for the whole store): it must be
 // quick and must not call the store. Returning an error aborts the update and the store
 // returns that error unchanged.

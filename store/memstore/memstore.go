@@ -130,7 +130,7 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	old, found := s.tree.GetHint(entry{path: path}, &hint)
 	var current *store.Item
 	if found {
-		it := old.item() // a copy: fn may scribble on it
+		it := old.view() // read-only, as UpdateFunc's contract says
 		current = &it
 	}
 	change, err := fn(current)

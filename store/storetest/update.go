@@ -16,7 +16,6 @@ var updateChecks = []check{
 	{"UpdateReplace", testUpdateReplace},
 	{"RevisionStoreWide", testRevisionStoreWide},
 	{"UpdateFuncError", testUpdateFuncError},
-	{"UpdateFuncMutatesCurrent", testUpdateFuncMutatesCurrent},
 	{"DataOwnership", testDataOwnership},
 	{"InvalidData", testInvalidData},
 	{"DataVerbatim", testDataVerbatim},
@@ -141,21 +140,6 @@ func testUpdateFuncError(t *testing.T, open func() store.Store) {
 	if next := put(t, s, "/x", `{"v":3}`); next.Revision <= old.Revision || next.Created != old.Created {
 		t.Errorf("write after an aborted one = %s; want revision > %d and Created %d", show(next), old.Revision, old.Created)
 	}
-}
-
-func testUpdateFuncMutatesCurrent(t *testing.T, open func() store.Store) {
-	s := open()
-	old := put(t, s, "/x", `{"v":"abc"}`)
-	_, err := s.Update(t.Context(), "/x", func(cur *store.Item) (store.Change, error) {
-		for i := range cur.Data {
-			cur.Data[i] = 'X'
-		}
-		return store.Change{}, errors.New("abort")
-	})
-	if err == nil {
-		t.Fatal("Update succeeded, want fn's error")
-	}
-	sameItem(t, "Get after fn scribbled on current", mustGet(t, s, "/x"), old)
 }
 
 func testDataOwnership(t *testing.T, open func() store.Store) {
