@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tidwall/gjson"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/happn-go/happn/internal/protocol"
 )
@@ -91,7 +94,12 @@ func (c *Client) Increment(ctx context.Context, path, gauge string, by float64, 
 	if err != nil {
 		return 0, err
 	}
-	return resp.data.Get("value").Float(), nil
+	v := resp.data.Get("value")
+	if v.Type != gjson.Number {
+		// happn-3 concatenates onto a counter that is not a number.
+		return 0, fmt.Errorf("happn: the counter %s at %s is not a number: %s", gauge, path, v.Raw)
+	}
+	return v.Num, nil
 }
 
 func (c *Client) set(ctx context.Context, path string, data any, extra map[string]any, opts []Option) (*Item, error) {
@@ -122,21 +130,38 @@ func (c *Client) set(ctx context.Context, path string, data any, extra map[strin
 
 // publishCall makes a set or remove call, registering its OnPublished
 // callback before the request goes out so the result cannot overtake it.
+//
+// Only Deferred and Acknowledged publications report a result; for them a
+// result that does not come within the call timeout is reported as an
+// error, as happn-3's client does.
 func (c *Client) publishCall(ctx context.Context, action, path string, data, options []byte, o *callOptions) (*message, error) {
-	if o.onPublished == nil {
+	if o.onPublished == nil || !o.hasConsist || (o.consistency != Deferred && o.consistency != Acknowledged) {
 		return c.call(ctx, action, path, true, data, options)
 	}
 	id := c.nextID.Add(1)
+	fn := o.onPublished
+	var once sync.Once
+	report := func(r PublishResult, err error) { once.Do(func() { fn(r, err) }) }
 	c.mu.Lock()
-	c.published[id] = o.onPublished
+	c.published[id] = report
 	c.mu.Unlock()
 	resp, err := c.callID(ctx, id, false, action, path, true, data, options)
 	if err != nil {
 		c.mu.Lock()
 		delete(c.published, id)
 		c.mu.Unlock()
+		return resp, err
 	}
-	return resp, err
+	time.AfterFunc(c.opts.callTimeout, func() {
+		c.mu.Lock()
+		_, waiting := c.published[id]
+		delete(c.published, id)
+		c.mu.Unlock()
+		if waiting {
+			report(PublishResult{}, fmt.Errorf("happn: publish timed out: no result within %v", c.opts.callTimeout))
+		}
+	})
+	return resp, nil
 }
 
 // Get returns the item stored at exactly path, or nil when there is none.

@@ -73,8 +73,9 @@ func Consistency(level int) Option {
 }
 
 // OnPublished is called once the server reports the outcome of a
-// Deferred or Acknowledged publication. It runs on the client's event
-// goroutine.
+// Deferred or Acknowledged publication (it is ignored for the other
+// levels, as by happn-3's client), or with an error when no outcome comes
+// within the call timeout. It runs on one of the client's goroutines.
 func OnPublished(fn func(PublishResult, error)) Option {
 	return func(o *callOptions) { o.onPublished = fn }
 }

@@ -149,9 +149,9 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		if cur != nil {
 			old = cur.Data
 		}
-		var data []byte
-		data, value = incrementGauge(old, gauge.Str, by.Float())
-		return store.Change{Data: data, ModifiedBy: ss.username()}, nil
+		data, v, err := incrementGauge(old, gauge.Str, by.Float())
+		value = v
+		return store.Change{Data: data, ModifiedBy: ss.username()}, err
 	})
 	if err != nil {
 		ss.fail(req, err)

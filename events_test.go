@@ -322,7 +322,14 @@ func TestConsistencyLevels(t *testing.T) {
 		ctx := ctxT(t)
 		e := newEvents()
 		sub.On(ctx, "/cl", e.handler)
-		for _, level := range []int{happn.Queued, happn.Deferred, happn.Acknowledged} {
+		// QUEUED reports nothing to the publisher (as happn-3's client);
+		// DEFERRED and ACKNOWLEDGED report through OnPublished.
+		pub.Set(ctx, "/cl", map[string]any{"level": happn.Queued}, happn.Consistency(happn.Queued),
+			happn.OnPublished(func(happn.PublishResult, error) { t.Error("OnPublished called for QUEUED") }))
+		if ev := e.next(t); ev.Meta.Consistency != happn.Queued {
+			t.Fatalf("event consistency %d", ev.Meta.Consistency)
+		}
+		for _, level := range []int{happn.Deferred, happn.Acknowledged} {
 			results := make(chan happn.PublishResult, 1)
 			_, err := pub.Set(ctx, "/cl", map[string]any{"level": level}, happn.Consistency(level),
 				happn.OnPublished(func(r happn.PublishResult, err error) {

@@ -113,10 +113,19 @@ func mergeShallow(old, patch []byte) []byte {
 
 // incrementGauge returns data with data[gauge].value increased by by, and
 // the new value (SPEC §4.3).
-func incrementGauge(old []byte, gauge string, by float64) ([]byte, float64) {
+// A counter that holds something other than a number is an error (happn-3
+// would concatenate strings onto it).
+func incrementGauge(old []byte, gauge string, by float64) ([]byte, float64, error) {
 	current := 0.0
 	if old != nil {
-		current = gjson.GetBytes(old, gjson.Escape(gauge)+".value").Float()
+		v := gjson.GetBytes(old, gjson.Escape(gauge)+".value")
+		switch v.Type {
+		case gjson.Number:
+			current = v.Num
+		case gjson.Null:
+		default:
+			return nil, 0, systemError("cannot increment " + gauge + ": its value is not a number")
+		}
 	} else {
 		old = []byte(`{}`)
 	}
@@ -126,7 +135,7 @@ func incrementGauge(old []byte, gauge string, by float64) ([]byte, float64) {
 	patch = append(patch, `:{"value":`...)
 	patch = appendNumber(patch, value)
 	patch = append(patch, `}}`...)
-	return mergeShallow(old, patch), value
+	return mergeShallow(old, patch), value, nil
 }
 
 // appendNumber appends f as JavaScript would print it: integers without
