@@ -121,6 +121,17 @@ func TestHappn3Clients(t *testing.T) {
 	runSuite(t, "--host", host, "--port", port, "--target", "go")
 }
 
+// TestHappn3ClientsSecure runs the whole suite against a secure server
+// with the directory of secure-fixture.json, every client logged in as
+// _ADMIN, plus the secure scenarios (logins, refusals, 401/403, sessions
+// ended on revocation, HTTP routes).
+func TestHappn3ClientsSecure(t *testing.T) {
+	requireNode(t)
+	const password = "compat-admin-pw"
+	host, port := serve(t, fixtureConfig(t, password))
+	runSuite(t, "--host", host, "--port", port, "--target", "go", "--secure", "--user", "_ADMIN", "--pass", password)
+}
+
 // TestServedOverHTTP checks the plain HTTP endpoints a happn-3 client or
 // operator calls.
 func TestServedOverHTTP(t *testing.T) {
