@@ -2,7 +2,6 @@ package happn
 
 import (
 	"strings"
-	"unicode"
 )
 
 const (
@@ -34,10 +33,18 @@ func pathRune(r rune) bool {
 		return true
 	case strings.ContainsRune("/(){}+=&:%@._*-", r):
 		return true
-	case r == '\ufeff':
+	}
+	return jsSpace(r)
+}
+
+// jsSpace reports whether JavaScript's \s matches r (it differs from
+// unicode.IsSpace: it includes U+FEFF and excludes U+0085).
+func jsSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff':
 		return true
 	}
-	return unicode.IsSpace(r)
+	return r >= '\u2000' && r <= '\u200a'
 }
 
 // systemPrefix holds the server's own records (security directory, token
