@@ -25,6 +25,7 @@ type message struct {
 
 func parseMessage(frame []byte) *message {
 	m := &message{raw: frame, root: protocol.Parse(frame)}
+	var meta []byte
 	switch {
 	case m.root.IsArray():
 		m.array = true
@@ -32,25 +33,27 @@ func parseMessage(frame []byte) *message {
 			m.meta = v
 			return true
 		})
+		meta = []byte(m.meta.Raw)
 	case m.root.IsObject():
-		m.root.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
+		protocol.Members(frame, func(k, v []byte) bool {
+			switch string(k) {
 			case "data":
-				m.data = v
+				m.data = protocol.Parse(v)
 			case "_meta":
-				m.meta = v
+				meta = v
+				m.meta = protocol.Parse(v)
 			}
 			return true
 		})
 	}
-	m.meta.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	protocol.Members(meta, func(k, v []byte) bool {
+		switch string(k) {
 		case "type":
-			m.typ = v.Str
+			m.typ, _ = protocol.String(v)
 		case "status":
-			m.status = v.Str
+			m.status, _ = protocol.String(v)
 		case "eventId":
-			m.eventID = v.Int()
+			m.eventID, _ = protocol.Int(v)
 		}
 		return true
 	})

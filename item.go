@@ -2,6 +2,9 @@ package happn
 
 import (
 	"encoding/json"
+	"unsafe"
+
+	"github.com/happn-go/happn/internal/protocol"
 
 	"github.com/tidwall/gjson"
 )
@@ -29,20 +32,25 @@ func (it *Item) Decode(v any) error { return json.Unmarshal(it.Data, v) }
 
 func parseItemMeta(m gjson.Result) ItemMeta {
 	var im ItemMeta
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	protocol.Members(unsafeBytes(m.Raw), func(k, v []byte) bool {
+		switch string(k) {
 		case "path":
-			im.Path = v.String()
+			im.Path, _ = protocol.String(v)
 		case "created":
-			im.Created = v.Int()
+			im.Created, _ = protocol.Int(v)
 		case "modified":
-			im.Modified = v.Int()
+			im.Modified, _ = protocol.Int(v)
 		case "modifiedBy":
-			im.ModifiedBy = v.String()
+			im.ModifiedBy, _ = protocol.String(v)
 		}
 		return true
 	})
 	return im
+}
+
+// unsafeBytes views a string as bytes, for read-only scanning.
+func unsafeBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // parseListItem turns an element of an array response — the data with
@@ -97,26 +105,28 @@ func (m *EventMeta) Get(key string) json.RawMessage {
 
 func parseEventMeta(m gjson.Result) EventMeta {
 	em := EventMeta{Raw: json.RawMessage(m.Raw)}
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	protocol.Members(unsafeBytes(m.Raw), func(k, v []byte) bool {
+		switch string(k) {
 		case "path":
-			em.Path = v.String()
+			em.Path, _ = protocol.String(v)
 		case "channel":
-			em.Channel = v.String()
+			em.Channel, _ = protocol.String(v)
 		case "action":
-			em.Action = v.String()
+			em.Action, _ = protocol.String(v)
 		case "sessionId":
-			em.SessionID = v.String()
+			em.SessionID, _ = protocol.String(v)
 		case "publicationId":
-			em.PublicationID = v.String()
+			em.PublicationID, _ = protocol.String(v)
 		case "consistency":
-			em.Consistency = int(v.Int())
+			n, _ := protocol.Int(v)
+			em.Consistency = int(n)
 		case "created":
-			em.Created = v.Int()
+			em.Created, _ = protocol.Int(v)
 		case "modified":
-			em.Modified = v.Int()
+			em.Modified, _ = protocol.Int(v)
 		case "depth":
-			em.Depth = int(v.Int())
+			n, _ := protocol.Int(v)
+			em.Depth = int(n)
 		}
 		return true
 	})

@@ -1,8 +1,10 @@
 package protocol
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -130,41 +132,44 @@ func DecodeRequest(frame []byte) (Request, error) {
 	if depth(frame) > maxDepth {
 		return req, fmt.Errorf("%w: nested deeper than %d levels", ErrMalformed, maxDepth)
 	}
-	root := gjson.Parse(view(frame))
-	if !root.IsObject() {
+	if first := skipSpace(frame, 0); first >= len(frame) || frame[first] != '{' {
 		return req, fmt.Errorf("%w: not a JSON object", ErrMalformed)
 	}
 	var err error
-	root.ForEach(func(key, value gjson.Result) bool {
-		switch key.Str {
+	Members(frame, func(key, value []byte) bool {
+		switch string(key) {
 		case "action":
-			if value.Type != gjson.String {
+			a, ok := String(value)
+			if !ok {
 				err = fmt.Errorf("%w: action must be a string", ErrMalformed)
 				return false
 			}
-			req.Action = internAction(value.Str)
+			req.Action = internAction(a)
 		case "eventId":
-			req.EventID = raw(value.Raw)
+			req.EventID = value
 		case "path":
-			if value.Type != gjson.String {
+			p, ok := String(value)
+			if !ok {
 				err = fmt.Errorf("%w: path must be a string", ErrMalformed)
 				return false
 			}
-			req.Path = value.Str
-			req.HasPath = true
+			req.Path, req.HasPath = p, true
 		case "data":
-			req.Data = raw(value.Raw)
-			if value.IsObject() && value.Get("encrypted").Exists() {
-				req.Encrypted = true
+			req.Data = value
+			if value[0] == '{' && bytes.Contains(value, []byte(`"encrypted"`)) {
+				Members(value, func(k, _ []byte) bool {
+					req.Encrypted = req.Encrypted || string(k) == "encrypted"
+					return !req.Encrypted
+				})
 			}
 		case "sessionId":
-			if value.Type == gjson.String {
-				req.SessionID = value.Str
-			}
+			req.SessionID, _ = String(value)
 		case "options":
-			if value.IsObject() {
+			switch value[0] {
+			case '{':
 				err = decodeOptions(value, &req.Options)
-			} else if value.Type != gjson.Null {
+			case 'n': // null
+			default:
 				err = fmt.Errorf("%w: options must be an object", ErrMalformed)
 			}
 		case "encrypted":
@@ -192,124 +197,134 @@ func internAction(s string) string {
 	return strings.Clone(s)
 }
 
-func decodeOptions(obj gjson.Result, o *Options) error {
-	o.Raw = raw(obj.Raw)
+// notNull returns raw, or nil for JSON null.
+func notNull(raw []byte) []byte {
+	if string(raw) == "null" {
+		return nil
+	}
+	return raw
+}
+
+// intOption reads a non-negative integer option (clamped), ignoring
+// anything that is not a number.
+func intOption(raw []byte, dst *int) {
+	if n, ok := Int(raw); ok {
+		*dst = clampInt(n)
+	} else if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		*dst = clampInt(int64(f))
+	}
+}
+
+func decodeOptions(obj []byte, o *Options) error {
+	o.Raw = obj
 	var err error
-	obj.ForEach(func(key, v gjson.Result) bool {
-		switch key.Str {
+	Members(obj, func(key, v []byte) bool {
+		switch string(key) {
 		case "merge":
-			o.Merge = v.Bool()
+			o.Merge = Bool(v)
 		case "nullValue":
-			o.NullValue = v.Bool()
+			o.NullValue = Bool(v)
 		case "noPublish":
-			o.NoPublish = v.Bool()
+			o.NoPublish = Bool(v)
 		case "noStore":
-			o.NoStore = v.Bool()
+			o.NoStore = Bool(v)
 		case "noDataResponse":
-			o.NoDataResponse = v.Bool()
+			o.NoDataResponse = Bool(v)
 		case "publishResults":
-			o.PublishResults = v.Bool()
+			o.PublishResults = Bool(v)
 		case "tag":
-			if v.Type == gjson.String {
-				o.Tag = v.Str
-			}
+			o.Tag, _ = String(v)
 		case "set_type":
-			if v.Type == gjson.String {
-				o.SetType = v.Str
-			}
+			o.SetType, _ = String(v)
 		case "increment":
-			o.Increment = raw(v.Raw)
+			o.Increment = v
 		case "consistency":
-			if v.Type == gjson.Number {
-				o.Consistency = int(v.Int())
+			if isNumber(v) {
+				intOption(v, &o.Consistency)
+				if n, ok := Int(v); ok && n < 0 {
+					o.Consistency = -1 // refused by the server, not clamped to a valid level
+				}
 				o.HasConsistency = true
 			}
 		case "meta":
-			if v.IsObject() {
-				o.Meta = raw(v.Raw)
+			if v[0] == '{' {
+				o.Meta = v
 			}
 		case "targetClients":
-			if v.IsArray() {
-				for _, id := range v.Array() {
-					if id.Type == gjson.String {
-						o.TargetClients = append(o.TargetClients, id.Str)
-					}
-				}
+			if v[0] == '[' {
+				o.TargetClients = stringArray(v)
 			}
 		case "onBehalfOf":
-			if v.Type == gjson.String {
-				o.OnBehalfOf = v.Str
-			}
+			o.OnBehalfOf, _ = String(v)
 		case "criteria":
-			if v.Type != gjson.Null {
-				o.Criteria = raw(v.Raw)
-			}
+			o.Criteria = notNull(v)
 		case "fields":
-			if v.Type != gjson.Null {
-				o.Fields = raw(v.Raw)
-			}
+			o.Fields = notNull(v)
 		case "sort":
-			if v.Type != gjson.Null {
-				o.Sort = raw(v.Raw)
-			}
+			o.Sort = notNull(v)
 		case "path_only":
-			o.PathOnly = v.Bool()
+			o.PathOnly = Bool(v)
 		case "options":
 			// get's nested options: {fields, sort, limit, skip, path_only, count}.
-			if !v.IsObject() {
-				if v.Type == gjson.Null {
-					return true
-				}
+			switch v[0] {
+			case 'n':
+				return true
+			case '{':
+			default:
 				err = fmt.Errorf("%w: options.options must be an object", ErrMalformed)
 				return false
 			}
-			v.ForEach(func(k, w gjson.Result) bool {
-				switch k.Str {
+			Members(v, func(k, w []byte) bool {
+				switch string(k) {
 				case "fields":
-					if w.Type != gjson.Null {
-						o.Fields = raw(w.Raw)
-					}
+					o.Fields = notNull(w)
 				case "sort":
-					if w.Type != gjson.Null {
-						o.Sort = raw(w.Raw)
-					}
+					o.Sort = notNull(w)
 				case "limit":
-					if w.Type == gjson.Number {
-						o.Limit = clampInt(w.Int())
-					}
+					intOption(w, &o.Limit)
 				case "skip":
-					if w.Type == gjson.Number {
-						o.Skip = clampInt(w.Int())
-					}
+					intOption(w, &o.Skip)
 				case "path_only":
-					o.PathOnly = w.Bool()
+					o.PathOnly = Bool(w)
 				case "count":
-					o.CountOnly = w.Bool()
+					o.CountOnly = Bool(w)
 				}
 				return true
 			})
 		case "event_type":
-			if v.Type == gjson.String {
-				o.EventType = strings.ToLower(v.Str)
+			if t, ok := String(v); ok {
+				o.EventType = strings.ToLower(t)
 			}
 		case "count":
-			if v.Type == gjson.Number {
-				o.Count = clampInt(v.Int())
-			}
+			intOption(v, &o.Count)
 		case "initialCallback":
-			o.InitialCallback = v.Bool()
+			o.InitialCallback = Bool(v)
 		case "initialEmit":
-			o.InitialEmit = v.Bool()
+			o.InitialEmit = Bool(v)
 		case "depth":
-			if v.Type == gjson.Number {
-				o.Depth = clampInt(v.Int())
-			}
+			intOption(v, &o.Depth)
 		case "referenceId":
-			o.ReferenceID = raw(v.Raw)
+			o.ReferenceID = v
 		}
 		return true
 	})
 	return err
+}
+
+func isNumber(v []byte) bool {
+	return len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))
+}
+
+// stringArray returns the string elements of a raw JSON array.
+func stringArray(arr []byte) []string {
+	var out []string
+	gjson.ParseBytes(arr).ForEach(func(_, v gjson.Result) bool {
+		if v.Type == gjson.String {
+			out = append(out, v.Str)
+		}
+		return true
+	})
+	return out
 }
 
 func clampInt(n int64) int {

@@ -1,0 +1,156 @@
+package protocol
+
+import (
+	"strconv"
+
+	"github.com/tidwall/gjson"
+)
+
+// The hot paths (decoding a request, reading a response) look at a few
+// members of small JSON objects. gjson parses every number it passes with
+// strconv; this scanner only finds where values start and end, so skipping
+// costs a pass over the bytes and nothing more. Input must be valid JSON
+// (callers validate frames first).
+
+// Members calls fn for each member of the JSON object obj, in order, with
+// the key as written between its quotes (escapes left as they are: keys
+// with escapes do not equal the plain names the protocol uses) and the
+// value's raw text. It stops when fn returns false. obj must be valid JSON;
+// a value that is not an object yields nothing.
+func Members(obj []byte, fn func(key, value []byte) bool) {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return
+	}
+	i++
+	for {
+		i = skipSpace(obj, i)
+		if i >= len(obj) || obj[i] != '"' {
+			return // '}' or broken input
+		}
+		kEnd := stringEnd(obj, i)
+		key := obj[i+1 : kEnd-1]
+		i = skipSpace(obj, kEnd)
+		if i >= len(obj) || obj[i] != ':' {
+			return
+		}
+		i = skipSpace(obj, i+1)
+		vEnd := valueEnd(obj, i)
+		if !fn(key, obj[i:vEnd]) {
+			return
+		}
+		i = skipSpace(obj, vEnd)
+		if i >= len(obj) || obj[i] != ',' {
+			return
+		}
+		i++
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the closing quote of the string that
+// starts at b[i] == '"'.
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index after the value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for ; i < len(b); i++ { // number, true, false, null
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+	}
+	return i
+}
+
+// String returns the value of a raw JSON string, unescaped, without
+// copying when it has no escapes (then it shares raw's memory). ok is
+// false when raw is not a string.
+func String(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' {
+			return gjson.ParseBytes(raw).String(), true
+		}
+	}
+	return view(body), true
+}
+
+// Int returns the value of a raw JSON number that is an integer, without
+// strconv for the common short case. ok is false for anything else.
+func Int(raw []byte) (n int64, ok bool) {
+	if len(raw) == 0 || len(raw) > 18 {
+		return intSlow(raw)
+	}
+	neg := raw[0] == '-'
+	digits := raw
+	if neg {
+		digits = raw[1:]
+	}
+	if len(digits) == 0 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return intSlow(raw)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func intSlow(raw []byte) (int64, bool) {
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != float64(int64(f)) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// Bool reports whether raw is the JSON literal true.
+func Bool(raw []byte) bool { return len(raw) == 4 && string(raw) == "true" }
