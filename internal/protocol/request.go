@@ -126,11 +126,13 @@ func raw(s string) []byte {
 // ErrMalformed.
 func DecodeRequest(frame []byte) (Request, error) {
 	var req Request
-	if !gjson.ValidBytes(frame) {
-		return req, fmt.Errorf("%w: not valid JSON", ErrMalformed)
-	}
+	// Depth first: the validator recurses, so a hostile nesting must not
+	// reach it.
 	if depth(frame) > maxDepth {
 		return req, fmt.Errorf("%w: nested deeper than %d levels", ErrMalformed, maxDepth)
+	}
+	if !gjson.ValidBytes(frame) {
+		return req, fmt.Errorf("%w: not valid JSON", ErrMalformed)
 	}
 	if first := skipSpace(frame, 0); first >= len(frame) || frame[first] != '{' {
 		return req, fmt.Errorf("%w: not a JSON object", ErrMalformed)
