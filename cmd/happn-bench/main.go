@@ -8,7 +8,8 @@
 // before making the next), conc-set (each client keeps -window sets in
 // flight), fanout (-clients subscribers on one path, one publisher keeping
 // -window sets in flight; a set counts as done when every subscriber has
-// its event).
+// its event), and open (no server: times opening the data file -data in
+// this process, layer by layer; see open.go).
 //
 // It prints ops/s and, when -pid names the server's process, the server's
 // CPU time per operation read from /proc/<pid>/stat — on a shared, noisy
@@ -41,23 +42,31 @@ type config struct {
 	seconds float64
 	warmup  float64
 	pid     int
+	data    string // open: the data file
+	rounds  int    // open: rounds
+	cpuprof string // open: CPU profile file
 }
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("happn-bench", flag.ContinueOnError)
 	var c config
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:55000", "server URL")
-	fs.StringVar(&c.cse, "case", "seq-get", "seq-set, seq-get, conc-set or fanout")
+	fs.StringVar(&c.cse, "case", "seq-get", "seq-set, seq-get, conc-set, fanout or open")
 	fs.IntVar(&c.clients, "clients", 0, "clients (seq-*: default 1) or subscribers (fanout: default 100)")
 	fs.IntVar(&c.window, "window", 0, "sets in flight: fanout (default 10), conc-set per client (default 100)")
 	fs.Float64Var(&c.seconds, "seconds", 5, "measured time")
 	fs.Float64Var(&c.warmup, "warmup", 1, "warm-up time before measuring")
 	fs.IntVar(&c.pid, "pid", 0, "server process id, for server CPU per op (Linux /proc)")
+	fs.StringVar(&c.data, "data", "", "open: data file to time opening (copied first)")
+	fs.IntVar(&c.rounds, "rounds", 5, "open: rounds")
+	fs.StringVar(&c.cpuprof, "cpuprofile", "", "open: write a CPU profile of the rounds to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var w workload
 	switch c.cse {
+	case "open":
+		return openCase(c.data, c.rounds, c.cpuprof)
 	case "seq-set", "seq-get":
 		if c.clients <= 0 {
 			c.clients = 1
