@@ -48,8 +48,16 @@ func run(args []string) error {
 	secure := fs.Bool("secure", false, "secure mode: clients log in; users, groups and permissions (see docs/security.md)")
 	adminPassword := fs.String("admin-password", "", "password of the _ADMIN user (or env HAPPN_ADMIN_PASSWORD, which keeps it out of ps)")
 	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the server stops")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
