@@ -52,7 +52,6 @@ type record struct {
 
 func lessPath(a, b entry) bool { return a.path < b.path }
 
-// item copies e out as a store.Item; the caller owns the returned Data.
 // view returns the entry as a read-only Item whose Data shares the
 // record's immutable string (what Scan yields).
 func (e entry) view() store.Item {
@@ -66,6 +65,7 @@ func (e entry) view() store.Item {
 	}
 }
 
+// item copies e out as a store.Item; the caller owns the returned Data.
 func (e entry) item() store.Item {
 	return store.Item{
 		Path:       e.path,
