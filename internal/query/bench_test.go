@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -115,4 +116,43 @@ func BenchmarkCompileReadme(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// searchItems are the documents of the server's BenchmarkSearch.
+var searchItems = func() []store.Item {
+	items := make([]store.Item, 10000)
+	for i := range items {
+		items[i] = store.Item{
+			Path: fmt.Sprintf("/bench/search/%d", i),
+			Data: fmt.Appendf(nil, `{"n":%d,"grp":"g%d","name":"item %d"}`, i, i%10, i),
+		}
+	}
+	return items
+}()
+
+// benchScan matches criteria against every search item, as the server's
+// search does; ns/op is per item.
+func benchScan(b *testing.B, criteria string, want int) {
+	q, err := Compile([]byte(criteria))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cpuPerOp(b)()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if q.MatchItem(searchItems[n%len(searchItems)]) {
+			want--
+		}
+		n++
+	}
+	if n >= len(searchItems) && want > 0 {
+		b.Fatalf("%s: too few matches", criteria)
+	}
+}
+
+func BenchmarkScanOne(b *testing.B)   { benchScan(b, `{"n":4242}`, 1) }
+func BenchmarkScanGroup(b *testing.B) { benchScan(b, `{"grp":"g7"}`, 1000) }
+func BenchmarkScanAndRange(b *testing.B) {
+	benchScan(b, `{"$and":[{"n":{"$gte":5000}},{"n":{"$lt":5100}}]}`, 100)
 }

@@ -43,6 +43,7 @@ type seg struct {
 	key   string // the member name, unescaped
 	path  string // key escaped for gjson, so no user text is read as gjson syntax
 	index int    // the array index key spells, or -1
+	plain bool   // key holds no quote or backslash, so the scanner can compare it raw
 }
 
 // itemField maps a criteria, sort or fields key the way happn-3 does: meta
@@ -70,7 +71,7 @@ func docField(name, path string) (field, error) {
 	parts := strings.Split(path, ".")
 	segs := make([]seg, len(parts))
 	for i, p := range parts {
-		segs[i] = seg{key: p, path: gjson.Escape(p), index: arrayIndex(p)}
+		segs[i] = seg{key: p, path: gjson.Escape(p), index: arrayIndex(p), plain: !strings.ContainsAny(p, "\"\\")}
 	}
 	return field{name: name, segs: segs}, nil
 }
@@ -132,18 +133,4 @@ func resolve(v gjson.Result, segs []seg) (gjson.Result, int) {
 		}
 	}
 	return v, -1
-}
-
-// lookup returns the value of f in the document root (or the item's
-// metadata), without fanning out over arrays: a path that would need to is
-// missing. Sort keys use it.
-func (f *field) lookup(root gjson.Result, it *store.Item) gjson.Result {
-	if f.meta != metaNone {
-		return metaValue(it, f.meta)
-	}
-	v, fan := resolve(root, f.segs)
-	if fan >= 0 {
-		return gjson.Result{}
-	}
-	return v
 }

@@ -68,52 +68,71 @@ type cond struct {
 	doc  *node               // condElemMatch over documents
 }
 
-// match reports whether the document root (and item metadata, if it is
+// match reports whether the document d (and item metadata, if it is
 // non-nil) satisfies n.
-func (n *node) match(root gjson.Result, it *store.Item) bool {
+func (n *node) match(d *doc, it *store.Item) bool {
 	switch n.kind {
 	case nodeAnd:
 		for i := range n.kids {
-			if !n.kids[i].match(root, it) {
+			if !n.kids[i].match(d, it) {
 				return false
 			}
 		}
 		return true
 	case nodeOr:
 		for i := range n.kids {
-			if n.kids[i].match(root, it) {
+			if n.kids[i].match(d, it) {
 				return true
 			}
 		}
 		return false
 	case nodeNor:
 		for i := range n.kids {
-			if n.kids[i].match(root, it) {
+			if n.kids[i].match(d, it) {
 				return false
 			}
 		}
 		return true
 	case nodeNot:
-		return !n.kids[0].match(root, it)
+		return !n.kids[0].match(d, it)
 	}
-	vs := values{fan: -1}
 	if n.field.meta != metaNone {
-		vs.v = metaValue(it, n.field.meta)
-	} else {
-		vs.v, vs.fan = resolve(root, n.field.segs)
-		vs.segs = n.field.segs
+		vs := values{v: metaValue(it, n.field.meta), ready: true, fan: -1}
+		return allHold(n.conds, &vs)
 	}
+	if d.obj != "" {
+		// The common case, a scalar found by the scanner, is tested on its
+		// raw text.
+		raw, res, fan := scanPath(d.obj, n.field.segs)
+		if res == scanFound && fan < 0 {
+			if t, ok := plainScalar(raw); ok {
+				return allHoldRaw(n.conds, raw, t)
+			}
+		}
+	}
+	vs := d.find(n.field.segs)
 	return allHold(n.conds, &vs)
 }
 
 // values are what a field path reaches in one document. Most paths reach a
-// single value (v, with fan < 0) found once for all the field's conds;
-// when the path crosses an array of objects, v is that array and each cond
-// walks segs[fan:] over its elements itself.
+// single value, found once for all the field's conds: raw text from the
+// scanner, which conds test directly when they can and otherwise turn
+// into v (ready). When the path crosses an array of objects, v is that
+// array (fan >= 0) and each cond walks segs[fan:] over its elements itself.
 type values struct {
-	v    gjson.Result
-	segs []seg
-	fan  int
+	v     gjson.Result
+	raw   string
+	ready bool // v holds the value; otherwise raw does
+	segs  []seg
+	fan   int
+}
+
+// value returns the single value as a gjson.Result.
+func (vs *values) value() gjson.Result {
+	if !vs.ready {
+		vs.v, vs.ready = rawResult(vs.raw), true
+	}
+	return vs.v
 }
 
 func allHold(cs []cond, vs *values) bool {
@@ -132,10 +151,17 @@ func (c *cond) holds(vs *values) bool {
 		return !allHold(c.sub, vs)
 	}
 	var hit bool
-	if vs.fan < 0 {
-		hit = c.test(vs.v)
-	} else {
+	switch {
+	case vs.fan >= 0:
 		hit = c.walk(vs.v, vs.segs[vs.fan:])
+	case !vs.ready:
+		if t, ok := plainScalar(vs.raw); ok {
+			hit = c.testRaw(vs.raw, t)
+		} else {
+			hit = c.test(vs.value())
+		}
+	default:
+		hit = c.test(vs.v)
 	}
 	return hit != c.neg
 }
@@ -241,9 +267,12 @@ func (c *cond) elemMatch(v gjson.Result) bool {
 	hit := false
 	v.ForEach(func(_, e gjson.Result) bool {
 		if c.doc != nil {
-			hit = e.IsObject() && c.doc.match(e, nil)
+			if e.IsObject() {
+				ed := newDoc(e.Raw)
+				hit = c.doc.match(&ed, nil)
+			}
 		} else {
-			ev := values{v: e, fan: -1}
+			ev := values{v: e, ready: true, fan: -1}
 			hit = allHold(c.sub, &ev)
 		}
 		return !hit

@@ -2,7 +2,6 @@ package query
 
 import (
 	"github.com/happn-go/happn/store"
-	"github.com/tidwall/gjson"
 )
 
 // Query is compiled search criteria. It is immutable and safe for
@@ -49,11 +48,11 @@ func (q *Query) MatchItem(it store.Item) bool {
 	if q == nil {
 		return true
 	}
-	root := gjson.Parse(bytesString(it.Data))
+	d := newDoc(bytesString(it.Data))
 	if !q.item {
-		return q.root.match(root, nil)
+		return q.root.match(&d, nil)
 	}
-	return q.root.match(root, &it)
+	return q.root.match(&d, &it)
 }
 
 // MatchDocument reports whether the JSON document doc matches q. A query
@@ -62,5 +61,6 @@ func (q *Query) MatchDocument(doc []byte) bool {
 	if q == nil {
 		return true
 	}
-	return q.root.match(gjson.Parse(bytesString(doc)), nil)
+	d := newDoc(bytesString(doc))
+	return q.root.match(&d, nil)
 }

@@ -53,11 +53,10 @@ func (s *Sort) Less(a, b store.Item) bool {
 	if s == nil || len(s.keys) == 0 {
 		return false
 	}
-	ra := gjson.Parse(bytesString(a.Data))
-	rb := gjson.Parse(bytesString(b.Data))
+	da, db := newDoc(bytesString(a.Data)), newDoc(bytesString(b.Data))
 	for i := range s.keys {
 		k := &s.keys[i]
-		c := compareValues(k.field.lookup(ra, &a), k.field.lookup(rb, &b), 0)
+		c := compareValues(da.lookup(&k.field, &a), db.lookup(&k.field, &b), 0)
 		if c != 0 {
 			return (c < 0) != k.desc
 		}

@@ -19,6 +19,9 @@ type number struct {
 // numberOf reads a gjson number. Results made from item metadata have no
 // Raw text and use Num, which holds Unix milliseconds exactly.
 func numberOf(r gjson.Result) number {
+	if i, ok := smallInt(r.Raw); ok {
+		return number{f: float64(i), i: i, isInt: true}
+	}
 	if isIntText(r.Raw) {
 		if i, err := strconv.ParseInt(r.Raw, 10, 64); err == nil {
 			return number{f: float64(i), i: i, isInt: true}

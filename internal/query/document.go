@@ -1,0 +1,90 @@
+package query
+
+import (
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
+
+// doc is one document being matched or sorted. Fields are found by
+// scanning its text (scan.go); only a field the scanner cannot settle goes
+// through gjson.
+type doc struct {
+	text string
+	obj  string // text from the opening '{' when the document is an object
+}
+
+func newDoc(text string) doc {
+	d := doc{text: text}
+	// gjson.Parse skips the same leading bytes.
+	if i := skipSpace(text, 0); i < len(text) && text[i] == '{' {
+		d.obj = text[i:]
+	}
+	return d
+}
+
+// parse returns gjson's parse of the document. For an object that costs
+// nothing (gjson parses members only when asked for them), so it is not
+// kept.
+func (d *doc) parse() gjson.Result {
+	return gjson.Parse(d.text)
+}
+
+// find returns what segs reach in the document, as resolve would from
+// its parse.
+func (d *doc) find(segs []seg) values {
+	if d.obj != "" {
+		raw, res, fan := scanPath(d.obj, segs)
+		switch {
+		case res == scanAbsent:
+			return values{ready: true, fan: -1}
+		case res == scanFound && fan >= 0:
+			return values{v: gjson.Result{Type: gjson.JSON, Raw: raw}, ready: true, segs: segs, fan: fan}
+		case res == scanFound:
+			return values{raw: raw, fan: -1}
+		}
+	}
+	v, fan := resolve(d.parse(), segs)
+	return values{v: v, ready: true, segs: segs, fan: fan}
+}
+
+// lookup returns the value of f in the document (or the item's metadata)
+// without fanning out over arrays, like field.lookup.
+func (d *doc) lookup(f *field, it *store.Item) gjson.Result {
+	if f.meta != metaNone {
+		return metaValue(it, f.meta)
+	}
+	vs := d.find(f.segs)
+	if vs.fan >= 0 {
+		return gjson.Result{}
+	}
+	return vs.value()
+}
+
+// scanPath follows segs from the object obj as resolve does, with the
+// scanner: it returns the raw value reached, or the array a non-index
+// segment must fan out over and that segment's index.
+func scanPath(obj string, segs []seg) (string, scanResult, int) {
+	v := obj
+	for i := range segs {
+		s := &segs[i]
+		var res scanResult
+		switch v[0] {
+		case '{':
+			if !s.plain {
+				return "", scanUnsure, -1
+			}
+			v, res = member(v, s.key)
+		case '[':
+			if s.index < 0 {
+				return v, scanFound, i
+			}
+			v, res = element(v, s.index)
+		default:
+			return "", scanAbsent, -1
+		}
+		if res != scanFound {
+			return "", res, -1
+		}
+	}
+	return v, scanFound, -1
+}

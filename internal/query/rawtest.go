@@ -1,0 +1,124 @@
+package query
+
+import (
+	"cmp"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// plainScalar returns the type of a raw value when testRaw can test it:
+// a scalar, and if a string, one without escapes, so that its text between
+// the quotes is its value.
+func plainScalar(raw string) (gjson.Type, bool) {
+	t := rawType(raw)
+	if t == gjson.JSON || (t == gjson.String && strings.IndexByte(raw, '\\') >= 0) {
+		return t, false
+	}
+	return t, true
+}
+
+// allHoldRaw is allHold for a plain scalar value of type t as raw text.
+func allHoldRaw(cs []cond, raw string, t gjson.Type) bool {
+	for i := range cs {
+		c := &cs[i]
+		var hit bool
+		if c.kind == condNot {
+			hit = !allHoldRaw(c.sub, raw, t)
+		} else {
+			hit = c.testRaw(raw, t) != c.neg
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
+}
+
+// testRaw is c's positive test (test) on a plain scalar (see plainScalar)
+// of type t as raw JSON text from the scanner, done without building a
+// gjson.Result: integers compare without strconv, strings without
+// copying.
+func (c *cond) testRaw(raw string, t gjson.Type) bool {
+	switch c.kind {
+	case condExists:
+		return true
+	case condEq:
+		return equalRaw(raw, t, &c.lit)
+	case condIn:
+		if c.strs != nil && t == gjson.String {
+			_, hit := c.strs[raw[1:len(raw)-1]]
+			return hit
+		}
+		for i := range c.set {
+			if equalRaw(raw, t, &c.set[i]) {
+				return true
+			}
+		}
+		return false
+	case condCmp:
+		d, ok := compareRaw(raw, t, &c.lit)
+		if !ok {
+			return false
+		}
+		switch c.cmp {
+		case cmpGt:
+			return d > 0
+		case cmpGte:
+			return d >= 0
+		case cmpLt:
+			return d < 0
+		default:
+			return d <= 0
+		}
+	case condRegex:
+		return t == gjson.String && c.re.MatchString(raw[1:len(raw)-1])
+	}
+	return false // $size and $elemMatch need an array; an empty $all never holds
+}
+
+// rawNumber is numberOf for a raw number.
+func rawNumber(raw string) number {
+	if i, ok := smallInt(raw); ok {
+		return number{f: float64(i), i: i, isInt: true}
+	}
+	return numberOf(gjson.Result{Type: gjson.Number, Raw: raw, Num: rawFloat(raw)})
+}
+
+// equalRaw is equal for a scalar of type t, unescaped, as raw text.
+func equalRaw(raw string, t gjson.Type, l *lit) bool {
+	switch l.typ {
+	case gjson.Null, gjson.False, gjson.True:
+		return t == l.typ
+	case gjson.Number:
+		if t != gjson.Number {
+			return false
+		}
+		if l.num.isInt {
+			if i, ok := smallInt(raw); ok {
+				return i == l.num.i
+			}
+		}
+		return compareNumbers(rawNumber(raw), l.num) == 0
+	case gjson.String:
+		return t == gjson.String && raw[1:len(raw)-1] == l.str
+	}
+	return false // an array or object literal never equals a scalar
+}
+
+// compareRaw is compareScalar for a scalar of type t, unescaped, as raw
+// text.
+func compareRaw(raw string, t gjson.Type, l *lit) (int, bool) {
+	if rank(t, raw) != rank(l.typ, "") {
+		return 0, false
+	}
+	switch l.typ {
+	case gjson.Number:
+		return compareNumbers(rawNumber(raw), l.num), true
+	case gjson.String:
+		return strings.Compare(raw[1:len(raw)-1], l.str), true
+	case gjson.True, gjson.False:
+		return cmp.Compare(boolRank(t), boolRank(l.typ)), true
+	}
+	return 0, true
+}

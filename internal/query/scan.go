@@ -1,0 +1,387 @@
+package query
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// The scanner below finds one member of a JSON object, or one element of
+// an array, by stepping over the values before it without decoding them:
+// no number is parsed and no string unescaped until a test needs it. That
+// is what keeps matching a few nanoseconds per item; gjson.Get does the
+// same walk but parses every number it passes.
+//
+// It agrees with gjson on valid JSON, which FuzzScan checks. Whatever it
+// does not handle itself (a key written with an escape, text that is not
+// well-formed JSON, a number spelled "NaN") it reports as scanUnsure, and
+// the caller asks gjson instead, so malformed documents behave as before.
+
+// scanResult is what a scan found.
+type scanResult uint8
+
+const (
+	scanAbsent scanResult = iota // the member or element is not there
+	scanFound                    // found; its raw text is returned
+	scanUnsure                   // the scanner cannot tell: ask gjson
+)
+
+// skipSpace returns the index of the first byte at or after i that is not
+// white space. Like gjson, it counts every control byte as space.
+func skipSpace(s string, i int) int {
+	for i < len(s) && s[i] <= ' ' {
+		i++
+	}
+	return i
+}
+
+// member returns the raw value of the first member named key in the JSON
+// object obj, which starts with '{'. Like gjson, the first of repeated
+// names wins. key must hold no '"' or '\\' (see seg.plain): then a name
+// in obj with the same bytes is key, and any other name is not, unless it
+// has an escape, which makes the answer scanUnsure.
+func member(obj, key string) (string, scanResult) {
+	i := 1
+	for {
+		i = skipSpace(obj, i)
+		if i >= len(obj) {
+			return "", scanUnsure
+		}
+		if c := obj[i]; c != '"' {
+			if c == '}' {
+				return "", scanAbsent
+			}
+			return "", scanUnsure
+		}
+		i++
+		hit := false
+		if e := i + len(key); e < len(obj) && obj[e] == '"' && obj[i:e] == key {
+			hit, i = true, e+1
+		} else {
+			for i < len(obj) && obj[i] != '"' {
+				if obj[i] == '\\' {
+					return "", scanUnsure
+				}
+				i++
+			}
+			i++
+		}
+		if i < len(obj) && obj[i] != ':' {
+			i = skipSpace(obj, i)
+		}
+		if i >= len(obj) || obj[i] != ':' {
+			return "", scanUnsure
+		}
+		i = skipSpace(obj, i+1)
+		end := skipValue(obj, i)
+		if end < 0 {
+			return "", scanUnsure
+		}
+		if hit {
+			return obj[i:end], scanFound
+		}
+		if i = skipSpace(obj, end); i >= len(obj) {
+			return "", scanUnsure
+		}
+		switch obj[i] {
+		case ',':
+			i++
+		case '}':
+			return "", scanAbsent
+		default:
+			return "", scanUnsure
+		}
+	}
+}
+
+// element returns the raw value of element n of the JSON array arr, which
+// starts with '['.
+func element(arr string, n int) (string, scanResult) {
+	i := 1
+	for at := 0; ; at++ {
+		i = skipSpace(arr, i)
+		if i >= len(arr) {
+			return "", scanUnsure
+		}
+		if arr[i] == ']' && at == 0 {
+			return "", scanAbsent
+		}
+		end := skipValue(arr, i)
+		if end < 0 {
+			return "", scanUnsure
+		}
+		if at == n {
+			return arr[i:end], scanFound
+		}
+		if i = skipSpace(arr, end); i >= len(arr) {
+			return "", scanUnsure
+		}
+		switch arr[i] {
+		case ',':
+			i++
+		case ']':
+			return "", scanAbsent
+		default:
+			return "", scanUnsure
+		}
+	}
+}
+
+// eachMember calls fn with the raw name (quotes included) and raw value
+// of every member of the JSON object obj, which starts with '{', until fn
+// returns false. Names may hold escapes. It returns the index just past
+// the object, or -1, perhaps after some calls, when obj is not JSON it can
+// walk.
+func eachMember(obj string, fn func(name, value string) bool) int {
+	i := skipSpace(obj, 1)
+	if i < len(obj) && obj[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(obj) || obj[i] != '"' {
+			return -1
+		}
+		k := skipString(obj, i+1)
+		if k < 0 {
+			return -1
+		}
+		name := obj[i:k]
+		i = skipSpace(obj, k)
+		if i >= len(obj) || obj[i] != ':' {
+			return -1
+		}
+		i = skipSpace(obj, i+1)
+		end := skipValue(obj, i)
+		if end < 0 {
+			return -1
+		}
+		if !fn(name, obj[i:end]) {
+			return skipNested(obj, 1)
+		}
+		if i = skipSpace(obj, end); i >= len(obj) {
+			return -1
+		}
+		switch obj[i] {
+		case ',':
+			i = skipSpace(obj, i+1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// eachElement calls fn with the raw value of every element of the JSON
+// array arr, which starts with '[', until fn returns false. It returns
+// the index just past the array, or -1, perhaps after some calls, when arr
+// is not JSON it can walk.
+func eachElement(arr string, fn func(value string) bool) int {
+	i := skipSpace(arr, 1)
+	if i < len(arr) && arr[i] == ']' {
+		return i + 1
+	}
+	for {
+		end := skipValue(arr, i)
+		if end < 0 {
+			return -1
+		}
+		if !fn(arr[i:end]) {
+			return skipNested(arr, 1)
+		}
+		if i = skipSpace(arr, end); i >= len(arr) {
+			return -1
+		}
+		switch arr[i] {
+		case ',':
+			i = skipSpace(arr, i+1)
+		case ']':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// skipValue returns the index just past the JSON value that starts at
+// s[i], or -1 when there is none it handles. A number ends where gjson
+// ends it, at space, ',', ']' or '}', without checking its digits.
+func skipValue(s string, i int) int {
+	if i >= len(s) {
+		return -1
+	}
+	switch s[i] {
+	case '"':
+		return skipString(s, i+1)
+	case '{', '[':
+		return skipNested(s, i+1)
+	case 't':
+		return skipWord(s, i, "true")
+	case 'f':
+		return skipWord(s, i, "false")
+	case 'n':
+		return skipWord(s, i, "null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		i++
+		for i < len(s) {
+			if c := s[i]; c <= ' ' || c == ',' || c == ']' || c == '}' {
+				break
+			}
+			i++
+		}
+		return i
+	}
+	return -1
+}
+
+// skipWord returns the index past the literal w at s[i], or -1 when s
+// holds some other word there (gjson would read "tru" as true).
+func skipWord(s string, i int, w string) int {
+	if !strings.HasPrefix(s[i:], w) {
+		return -1
+	}
+	i += len(w)
+	if i < len(s) && s[i] >= 'a' && s[i] <= 'z' {
+		return -1
+	}
+	return i
+}
+
+// skipString returns the index past the closing quote of the string
+// whose text starts at s[i], or -1 when it is not closed.
+func skipString(s string, i int) int {
+	for {
+		q := quoteAt(s, i)
+		if q < 0 {
+			return -1
+		}
+		// The quote is escaped when an odd number of backslashes precede
+		// it. The opening quote stops the count.
+		n := 0
+		for s[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		i = q + 1
+	}
+}
+
+// quoteAt returns the index of the first '"' at or after s[i], or -1.
+// Most strings in documents are short, and a plain loop finds their end
+// sooner than a call to strings.IndexByte.
+func quoteAt(s string, i int) int {
+	for end := min(i+16, len(s)); i < end; i++ {
+		if s[i] == '"' {
+			return i
+		}
+	}
+	if i < len(s) {
+		if q := strings.IndexByte(s[i:], '"'); q >= 0 {
+			return i + q
+		}
+	}
+	return -1
+}
+
+// skipNested returns the index past the array or object whose text starts
+// at s[i], just after its opening bracket, or -1 when it is not closed.
+// Like gjson it only counts brackets (and, like gjson, parentheses), so it
+// never recurses, however deep the value.
+func skipNested(s string, i int) int {
+	depth := 1
+	for i < len(s) {
+		switch s[i] {
+		case '"':
+			if i = skipString(s, i+1); i < 0 {
+				return -1
+			}
+			continue
+		case '{', '[', '(':
+			depth++
+		case '}', ']', ')':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// rawType returns the gjson type of a raw value from the scanner.
+func rawType(raw string) gjson.Type {
+	switch raw[0] {
+	case '"':
+		return gjson.String
+	case 't':
+		return gjson.True
+	case 'f':
+		return gjson.False
+	case 'n':
+		return gjson.Null
+	case '{', '[':
+		return gjson.JSON
+	}
+	return gjson.Number
+}
+
+// rawResult presents a raw value from the scanner as the gjson.Result that
+// gjson.Get would have returned for it (Index aside, which nothing here
+// reads). An empty raw is a missing value.
+func rawResult(raw string) gjson.Result {
+	if raw == "" {
+		return gjson.Result{}
+	}
+	t := rawType(raw)
+	switch t {
+	case gjson.String:
+		if strings.IndexByte(raw, '\\') >= 0 {
+			return gjson.Parse(raw) // unescapes as gjson.Get does
+		}
+		return gjson.Result{Type: t, Raw: raw, Str: raw[1 : len(raw)-1]}
+	case gjson.Number:
+		return gjson.Result{Type: t, Raw: raw, Num: rawFloat(raw)}
+	}
+	return gjson.Result{Type: t, Raw: raw}
+}
+
+// rawFloat returns a raw number's float64 value as gjson computes it
+// (strconv.ParseFloat, errors ignored), taking a short cut for integers.
+func rawFloat(raw string) float64 {
+	if i, ok := smallInt(raw); ok {
+		if i == 0 && raw[0] == '-' {
+			return math.Copysign(0, -1)
+		}
+		return float64(i) // exact rounding, like ParseFloat's
+	}
+	f, _ := strconv.ParseFloat(raw, 64)
+	return f
+}
+
+// smallInt returns the value of s when it is an optional '-' and at most
+// 18 decimal digits, which always fit an int64, without calling strconv.
+func smallInt(s string) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(d)
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
