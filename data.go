@@ -100,7 +100,7 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
-			ss.send(protocol.AppendNoDataResponse(nil, &r, it.Path))
+			ss.send(ss.codec().AppendNoDataResponse(nil, &r, it.Path))
 			return
 		}
 		ss.ok(req, it.Data, m, published)
@@ -119,7 +119,7 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
-			ss.send(protocol.AppendNoDataResponse(nil, &r, req.Path))
+			ss.send(ss.codec().AppendNoDataResponse(nil, &r, req.Path))
 			return
 		}
 		ss.ok(req, ev.data, &protocol.ResponseMeta{Item: &protocol.ItemMeta{Path: req.Path}}, published)

@@ -43,19 +43,29 @@ func (ev *event) publicationID() string {
 	return ev.publisher.id + "-" + string(ev.eventID)
 }
 
-// encodedFrame caches the frame for one (channel, depth, merge)
+// encodedFrame caches the frame for one (codec, channel, depth, merge)
 // combination of a publication: every recipient with the same
 // combination gets the same bytes.
 type encodedFrame struct {
+	codec protocol.Codec
 	key   chanKey
 	frame []byte
 }
 
+// encodedPrefix caches the shared part of a publication per codec and
+// payload (merge subscribers get the patch).
+type encodedPrefix struct {
+	codec protocol.Codec
+	patch bool
+	b     []byte
+}
+
 // recipients is scratch space for one fan-out, pooled.
 type recipients struct {
-	subs   []*channelSub
-	seen   map[*channelState]struct{}
-	frames []encodedFrame
+	subs     []*channelSub
+	seen     map[*channelState]struct{}
+	frames   []encodedFrame
+	prefixes []encodedPrefix
 }
 
 var recipientsPool = sync.Pool{New: func() any {
@@ -75,6 +85,8 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 		clear(r.seen)
 		clear(r.frames)
 		r.frames = r.frames[:0]
+		clear(r.prefixes)
+		r.prefixes = r.prefixes[:0]
 		recipientsPool.Put(r)
 	}()
 	s.subs.Match(ev.action, ev.path, func(cs *channelSub, _ int) bool {
@@ -104,7 +116,6 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	if id := ev.publisher.identity.Load(); id != nil {
 		pub.OriginUsername = id.Username
 	}
-	var prefix, patchPrefix []byte
 	for _, cs := range r.subs {
 		// happn-3 sends at most one frame per (session, channel).
 		if len(r.subs) > 1 {
@@ -113,24 +124,21 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 			}
 			r.seen[cs.state] = struct{}{}
 		}
-		frame := r.frame(cs.key)
+		codec := cs.sess.codec()
+		frame := r.frame(codec, cs.key)
 		if frame == nil {
-			var p []byte
-			if cs.key.merge && ev.patch != nil {
-				if patchPrefix == nil {
+			patch := cs.key.merge && ev.patch != nil
+			p := r.prefix(codec, patch)
+			if p == nil {
+				pub.Data = ev.data
+				if patch {
 					pub.Data = ev.patch
-					patchPrefix = pub.AppendPrefix(nil)
 				}
-				p = patchPrefix
-			} else {
-				if prefix == nil {
-					pub.Data = ev.data
-					prefix = pub.AppendPrefix(nil)
-				}
-				p = prefix
+				p = codec.AppendPublicationPrefix(nil, &pub)
+				r.prefixes = append(r.prefixes, encodedPrefix{codec, patch, p})
 			}
-			frame = protocol.AppendSuffix(append(make([]byte, 0, len(p)+len(cs.key.channel)+64), p...), cs.key.channel, cs.key.depth, protocol.ProtocolHappn4)
-			r.frames = append(r.frames, encodedFrame{cs.key, frame})
+			frame = codec.AppendPublicationSuffix(append(make([]byte, 0, len(p)+len(cs.key.channel)+64), p...), cs.key.channel, cs.key.depth)
+			r.frames = append(r.frames, encodedFrame{codec, cs.key, frame})
 		}
 		if track != nil {
 			s.acks.sending(track, cs.sess)
@@ -147,11 +155,21 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	return res
 }
 
-// frame returns the cached frame for key, or nil.
-func (r *recipients) frame(key chanKey) []byte {
+// frame returns the cached frame for codec and key, or nil.
+func (r *recipients) frame(codec protocol.Codec, key chanKey) []byte {
 	for i := range r.frames {
-		if r.frames[i].key == key {
+		if r.frames[i].key == key && r.frames[i].codec == codec {
 			return r.frames[i].frame
+		}
+	}
+	return nil
+}
+
+// prefix returns the cached shared part for codec and payload, or nil.
+func (r *recipients) prefix(codec protocol.Codec, patch bool) []byte {
+	for i := range r.prefixes {
+		if r.prefixes[i].codec == codec && r.prefixes[i].patch == patch {
+			return r.prefixes[i].b
 		}
 	}
 	return nil
@@ -199,7 +217,7 @@ func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool
 
 // sendPublicationAck tells the publisher the outcome of a publication.
 func (ss *session) sendPublicationAck(ev *event, res *protocol.PublishResult, errMsg string) {
-	ss.send(protocol.AppendPublicationAck(nil, ev.publicationID(), ev.eventID, res, errMsg, ss.proto()))
+	ss.send(ss.codec().AppendPublicationAck(nil, ev.publicationID(), ev.eventID, res, errMsg))
 }
 
 // parseChannel splits a subscription channel "/SET@/a/b" into its action

@@ -151,6 +151,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, '[')
+	codec := ss.codec()
 	for i := range items {
 		if i > 0 {
 			b = append(b, ',')
@@ -158,15 +159,15 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		it := &items[i]
 		switch {
 		case o.PathOnly:
-			b = protocol.AppendItem(b, nil, &protocol.ItemMeta{Path: it.Path})
+			b = codec.AppendItem(b, nil, &protocol.ItemMeta{Path: it.Path})
 		case sp.fields != nil:
-			b = protocol.AppendItem(b, sp.fields.Apply(it.Data), &protocol.ItemMeta{Path: it.Path})
+			b = codec.AppendItem(b, sp.fields.Apply(it.Data), &protocol.ItemMeta{Path: it.Path})
 		default:
-			b = protocol.AppendItem(b, it.Data, itemMeta(it))
+			b = codec.AppendItem(b, it.Data, itemMeta(it))
 		}
 	}
 	r := ss.response(req)
-	ss.send(protocol.AppendArrayEnd(b, &r))
+	ss.send(codec.AppendArrayEnd(b, &r))
 }
 
 func countValue(n int) []byte {

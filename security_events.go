@@ -32,7 +32,7 @@ func (s *Server) securityChanged(ch security.Change) {
 		}
 		ss.recheckSubscriptions(id)
 		if data != nil {
-			ss.send(systemMessage("security-data-changed", data, ss.proto()))
+			ss.send(ss.codec().AppendSystemMessage(nil, "security-data-changed", data))
 		}
 	}
 }

@@ -28,6 +28,7 @@ type session struct {
 
 	// Set by configure-session and login, read by other goroutines.
 	protocol  atomic.Pointer[string]
+	wire      atomic.Pointer[codecRef] // the session's protocol.Codec
 	version   string
 	browser   bool
 	loginInfo []byte // raw JSON of login data.info
@@ -52,11 +53,21 @@ var legacyProtocol = protocol.ProtocolLegacy
 func newSession(s *Server, c transport.Conn) *session {
 	ss := &session{srv: s, id: ids.UUID(), conn: c, info: c.Info()}
 	ss.protocol.Store(&legacyProtocol)
+	ss.wire.Store(happn4Ref)
 	ss.alive.Store(true)
 	return ss
 }
 
 func (ss *session) proto() string { return *ss.protocol.Load() }
+
+// codecRef holds a codec so that it can be swapped atomically.
+type codecRef struct{ protocol.Codec }
+
+var happn4Ref = &codecRef{protocol.Happn4}
+
+// codec returns the session's wire protocol; sessions that never
+// configured one speak happn_4's envelopes under happn-3's legacy name.
+func (ss *session) codec() protocol.Codec { return ss.wire.Load().Codec }
 
 // run reads and handles frames until the connection ends.
 func (ss *session) run(ctx context.Context) {
@@ -112,8 +123,8 @@ func (ss *session) send(frame []byte) error {
 
 // heartbeat runs on the server's heartbeat goroutine every PingInterval.
 func (ss *session) heartbeat(now int64) {
-	if ss.proto() != protocol.ProtocolHappn4 {
-		// happn-3 pings only sessions that configured happn_4; older
+	if ss.proto() == protocol.ProtocolLegacy {
+		// happn-3 pings only sessions that configured a protocol; older
 		// clients ping the server instead.
 		return
 	}
@@ -151,7 +162,7 @@ func (ss *session) finish(reason string) {
 	ss.busy.Lock()
 	defer ss.busy.Unlock()
 	if reason != "" {
-		ss.send(protocol.DisconnectMessage(reason))
+		ss.send(ss.codec().AppendDisconnect(nil, reason))
 		ss.send(protocol.ServerClose)
 	}
 	ss.conn.Close()
@@ -187,7 +198,7 @@ func (ss *session) handleFrame(ctx context.Context, frame []byte) {
 		}
 		frame = m.Frame
 	}
-	req, err := protocol.DecodeRequest(frame)
+	req, err := ss.codec().DecodeRequest(frame)
 	if err != nil {
 		ss.srv.log.Warn("failed to decode incoming data", "session", ss.id, "err", err)
 		ss.replyUndecoded(frame, badRequest(err.Error()))
@@ -209,7 +220,7 @@ func (ss *session) replyUndecoded(frame []byte, e *Error) {
 		return
 	}
 	r := protocol.Response{Protocol: ss.proto(), Action: root.Get("action").String(), EventID: []byte(eid.Raw)}
-	ss.send(protocol.AppendError(nil, &r, e.wire()))
+	ss.send(ss.codec().AppendError(nil, &r, e.wire()))
 }
 
 // response returns the response fields for req.
@@ -220,14 +231,14 @@ func (ss *session) response(req *protocol.Request) protocol.Response {
 // fail sends an error response to req.
 func (ss *session) fail(req *protocol.Request, err error) {
 	r := ss.response(req)
-	ss.send(protocol.AppendError(nil, &r, asError(err).wire()))
+	ss.send(ss.codec().AppendError(nil, &r, asError(err).wire()))
 }
 
 // ok sends a successful single-object response.
 func (ss *session) ok(req *protocol.Request, data []byte, m *protocol.ResponseMeta, published bool) {
 	r := ss.response(req)
 	r.Published = published
-	ss.send(protocol.AppendResponse(make([]byte, 0, responseSize(data, req)), &r, data, m))
+	ss.send(ss.codec().AppendResponse(make([]byte, 0, responseSize(data, req)), &r, data, m))
 }
 
 // responseSize estimates the bytes of a response to req carrying data,

@@ -9,18 +9,19 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-var happn4 = protocol.ProtocolHappn4
-
 // configure handles configure-session: the client names its protocol
 // (which also turns server heartbeats on) and version.
 func (ss *session) configure(req *protocol.Request) {
 	data := gjson.ParseBytes(req.Data)
 	p := data.Get("protocol").String()
-	if p != protocol.ProtocolHappn4 {
+	codec, ok := protocol.Lookup(p)
+	if !ok {
 		ss.fail(req, badRequest("unsupported protocol "+p+": this server speaks "+protocol.ProtocolHappn4))
 		return
 	}
-	ss.protocol.Store(&happn4)
+	name := codec.Name()
+	ss.wire.Store(&codecRef{codec})
+	ss.protocol.Store(&name)
 	ss.version = data.Get("version").String()
 	ss.browser = data.Get("browser").Bool()
 	ss.ok(req, nil, nil, false)

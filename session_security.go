@@ -226,13 +226,3 @@ func (ss *session) authorizeSecure(ctx context.Context, action, path string) err
 	return wireError(err)
 }
 
-// systemMessage encodes a server-originated system message (SPEC §2.6).
-func systemMessage(eventKey string, data []byte, proto string) []byte {
-	b := []byte(`{"_meta":{"type":"system"},"eventKey":`)
-	b = protocol.AppendString(b, eventKey)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	b = append(b, `,"protocol":`...)
-	b = protocol.AppendString(b, proto)
-	return append(b, '}')
-}

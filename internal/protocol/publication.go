@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -135,13 +134,13 @@ func AppendPublicationAck(b []byte, publicationID string, eventID []byte, r *Pub
 	return appendProtocol(b, protocol)
 }
 
-// AppendSystemMessage appends a system message:
+// AppendSystemMessage appends a system message in happn-3's key order:
 // {"_meta":{"type":"system"},"eventKey":…,"data":…[,"protocol":…]}.
-// protocol is omitted when empty (server-side-disconnect carries none).
+// protocol is omitted when empty.
 func AppendSystemMessage(b []byte, eventKey string, data []byte, protocol string) []byte {
 	b = append(b, `{"_meta":{"type":"system"}`...)
-	b = appendRawField(b, "data", data)
 	b = appendStringField(b, "eventKey", eventKey)
+	b = appendRawField(b, "data", data)
 	if protocol == "" {
 		return append(b, '}')
 	}
@@ -149,12 +148,10 @@ func AppendSystemMessage(b []byte, eventKey string, data []byte, protocol string
 }
 
 // DisconnectMessage returns the server-side-disconnect system message for
-// reason.
+// reason, exactly as happn-3 sends it: data before eventKey, no protocol.
 func DisconnectMessage(reason string) []byte {
-	data := appendStringField([]byte{'{'}, "reason", reason)
-	data = append(data, '}')
-	return AppendSystemMessage(nil, "server-side-disconnect", data, "")
+	b := []byte(`{"_meta":{"type":"system"},"data":{"reason":`)
+	b = AppendString(b, reason)
+	b = append(b, `},"eventKey":"server-side-disconnect"}`...)
+	return b
 }
-
-// Itoa is strconv.Itoa, here so callers building ids need no extra import.
-func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
