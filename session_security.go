@@ -225,4 +225,3 @@ func (ss *session) authorizeSecure(ctx context.Context, action, path string) err
 	}
 	return wireError(err)
 }
-
