@@ -2,6 +2,7 @@ package query
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -116,30 +117,101 @@ func (p *Projection) Apply(data []byte) []byte {
 		return data
 	}
 	out := make([]byte, 0, len(data))
+	// The scanner copies members through as raw text. gjson walks what it
+	// cannot, and whatever follows the object: gjson.ForEach reads on past
+	// the closing brace of the document.
+	if o, end := p.rawObject(out, r.Raw, p.fields); end >= 0 && skipSpace(r.Raw, end) == len(r.Raw) {
+		return o
+	}
 	return p.object(out, r, p.fields)
 }
 
-// object appends the projection of the object r through nodes.
+// keep reports whether a member named key goes into the projection, and
+// its node when one names it.
+func (p *Projection) keep(nodes []projNode, key string, container bool) (*projNode, bool) {
+	var n *projNode
+	for i := range nodes {
+		if nodes[i].key == key {
+			n = &nodes[i]
+			break
+		}
+	}
+	switch {
+	case n == nil:
+		return nil, !p.include
+	case n.leaf:
+		return n, p.include
+	}
+	return n, container || !p.include
+}
+
+// rawObject appends the projection of the raw object obj through nodes,
+// and returns the index just past obj, or -1 when the scanner cannot walk
+// it.
+func (p *Projection) rawObject(out []byte, obj string, nodes []projNode) ([]byte, int) {
+	out = append(out, '{')
+	first, ok := true, true
+	end := eachMember(obj, func(name, v string) bool {
+		key := name[1 : len(name)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(name).Str // unescaped as ForEach does
+		}
+		n, keep := p.keep(nodes, key, v[0] == '{' || v[0] == '[')
+		if !keep {
+			return true
+		}
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = append(out, name...)
+		out = append(out, ':')
+		if n != nil && !n.leaf {
+			out, ok = p.rawNested(out, v, n.kids)
+			return ok
+		}
+		out = append(out, v...)
+		return true
+	})
+	if !ok {
+		return nil, -1
+	}
+	return append(out, '}'), end
+}
+
+// rawNested is nested over raw text; it reports false when the scanner
+// cannot walk v.
+func (p *Projection) rawNested(out []byte, v string, nodes []projNode) ([]byte, bool) {
+	switch v[0] {
+	case '{':
+		out, end := p.rawObject(out, v, nodes)
+		return out, end >= 0
+	case '[':
+		out = append(out, '[')
+		first, ok := true, true
+		end := eachElement(v, func(e string) bool {
+			if p.include && e[0] != '{' && e[0] != '[' {
+				return true
+			}
+			if !first {
+				out = append(out, ',')
+			}
+			first = false
+			out, ok = p.rawNested(out, e, nodes)
+			return ok
+		})
+		return append(out, ']'), ok && end >= 0
+	}
+	return append(out, v...), true
+}
+
+// object appends the projection of the object r through nodes, with
+// gjson.
 func (p *Projection) object(out []byte, r gjson.Result, nodes []projNode) []byte {
 	out = append(out, '{')
 	first := true
 	r.ForEach(func(k, v gjson.Result) bool {
-		var n *projNode
-		for i := range nodes {
-			if nodes[i].key == k.Str {
-				n = &nodes[i]
-				break
-			}
-		}
-		var keep bool
-		switch {
-		case n == nil:
-			keep = !p.include
-		case n.leaf:
-			keep = p.include
-		default:
-			keep = v.IsObject() || v.IsArray() || !p.include
-		}
+		n, keep := p.keep(nodes, k.Str, v.IsObject() || v.IsArray())
 		if !keep {
 			return true
 		}

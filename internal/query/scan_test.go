@@ -1,6 +1,8 @@
 package query
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -66,57 +68,128 @@ func FuzzScan(f *testing.F) {
 		f.Add([]byte(s[0]), s[1])
 	}
 	f.Fuzz(func(t *testing.T, data []byte, path string) {
-		text := string(data)
-		fd, err := docField(path, path)
-		if err != nil {
-			return
+		checkScan(t, data, path)
+		// Random bytes are seldom JSON: the same bytes also pick a
+		// document and a path from FuzzMatch's grammar, checked compact
+		// and indented.
+		g := &gen{b: data}
+		doc := mustMarshal(t, g.document())
+		p := g.pick(fuzzPaths)
+		checkScan(t, doc, p)
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, doc, " ", "\t"); err != nil {
+			t.Fatal(err)
 		}
-		d := newDoc(text)
-		got := d.find(fd.segs)
-		want, wantFan := resolve(gjson.Parse(text), fd.segs)
-		if got.fan != wantFan || !sameResult(got.value(), want) {
-			t.Fatalf("%q in %q: scanner %+v (fan %d), gjson %+v (fan %d)", path, text, got.value(), got.fan, want, wantFan)
-		}
-		if raw := got.raw; raw != "" {
-			if typ, ok := plainScalar(raw); ok {
-				for i := range scanConds {
-					c := &scanConds[i]
-					if c.testRaw(raw, typ) != c.test(rawResult(raw)) {
-						t.Fatalf("cond %d on %s: raw test %v, general test %v", i, raw, c.testRaw(raw, typ), c.test(rawResult(raw)))
-					}
-				}
-			}
-		}
-
-		// Member and element iteration, wherever they walk a whole value
-		// (with only space after it: gjson's ForEach would go on past
-		// the closing bracket), see what ForEach sees.
-		var names, values []string
-		end := -1
-		switch root := gjson.Parse(text); {
-		case root.IsObject():
-			end = eachMember(root.Raw, func(name, value string) bool {
-				names, values = append(names, name), append(values, value)
-				return true
-			})
-		case root.IsArray():
-			end = eachElement(root.Raw, func(value string) bool {
-				names, values = append(names, ""), append(values, value)
-				return true
-			})
-		}
-		if end >= 0 && skipSpace(gjson.Parse(text).Raw, end) == len(gjson.Parse(text).Raw) {
-			n := 0
-			gjson.Parse(text).ForEach(func(k, v gjson.Result) bool {
-				if n >= len(names) || k.Raw != names[n] || v.Raw != values[n] {
-					t.Fatalf("member %d of %q: scanner %q:%q, gjson %q:%q", n, text, names, values, k.Raw, v.Raw)
-				}
-				n++
-				return true
-			})
-			if n != len(names) {
-				t.Fatalf("%q: scanner saw %d members, gjson %d", text, len(names), n)
-			}
-		}
+		checkScan(t, indented.Bytes(), p)
 	})
+}
+
+// checkScan runs FuzzScan's checks on one document and path.
+func checkScan(t *testing.T, data []byte, path string) {
+	text := string(data)
+	fd, err := docField(path, path)
+	if err != nil {
+		return
+	}
+	d := newDoc(text)
+	got := d.find(fd.segs)
+	want, wantFan := resolve(gjson.Parse(text), fd.segs)
+	if got.fan != wantFan || !sameResult(got.value(), want) {
+		t.Fatalf("%q in %q: scanner %+v (fan %d), gjson %+v (fan %d)", path, text, got.value(), got.fan, want, wantFan)
+	}
+	if raw := got.raw; raw != "" {
+		if typ, ok := plainScalar(raw); ok {
+			for i := range scanConds {
+				c := &scanConds[i]
+				if c.testRaw(raw, typ) != c.test(rawResult(raw)) {
+					t.Fatalf("cond %d on %s: raw test %v, general test %v", i, raw, c.testRaw(raw, typ), c.test(rawResult(raw)))
+				}
+			}
+		}
+	}
+
+	// Projections made with the scanner are the ones gjson makes.
+	if root := gjson.Parse(text); root.IsObject() {
+		for _, include := range []bool{true, false} {
+			p, err := CompileFields(mustMarshal(t, map[string]bool{path: include}))
+			if err != nil || p == nil {
+				continue
+			}
+			if got, want := p.Apply(data), p.object(nil, root, p.fields); string(got) != string(want) {
+				t.Fatalf("fields {%q:%v} on %q: Apply %q, with gjson %q", path, include, text, got, want)
+			}
+		}
+	}
+
+	// Member and element iteration, wherever they walk a whole value
+	// (with only space after it: gjson's ForEach would go on past
+	// the closing bracket), see what ForEach sees.
+	var names, values []string
+	end := -1
+	switch root := gjson.Parse(text); {
+	case root.IsObject():
+		end = eachMember(root.Raw, func(name, value string) bool {
+			names, values = append(names, name), append(values, value)
+			return true
+		})
+	case root.IsArray():
+		end = eachElement(root.Raw, func(value string) bool {
+			names, values = append(names, ""), append(values, value)
+			return true
+		})
+	}
+	if end >= 0 && skipSpace(gjson.Parse(text).Raw, end) == len(gjson.Parse(text).Raw) {
+		n := 0
+		gjson.Parse(text).ForEach(func(k, v gjson.Result) bool {
+			if n >= len(names) || k.Raw != names[n] || v.Raw != values[n] {
+				t.Fatalf("member %d of %q: scanner %q:%q, gjson %q:%q", n, text, names, values, k.Raw, v.Raw)
+			}
+			n++
+			return true
+		})
+		if n != len(names) {
+			t.Fatalf("%q: scanner saw %d members, gjson %d", text, len(names), n)
+		}
+	}
+}
+
+// TestScanPath pins down what the scanner settles itself (FuzzScan checks
+// only that it agrees with gjson when it does).
+func TestScanPath(t *testing.T) {
+	tests := []struct {
+		doc, path string
+		raw       string
+		res       scanResult
+		fan       int
+	}{
+		{`{"n":4242,"grp":"g2"}`, "n", "4242", scanFound, -1},
+		{`{"n":4242,"grp":"g2"}`, "grp", `"g2"`, scanFound, -1},
+		{` { "a" : { "b" : [ 1 , { "c" : "x\"}" } ] } } `, "a.b.1.c", `"x\"}"`, scanFound, -1},
+		{`{"s":"a\\","t":true}`, "t", "true", scanFound, -1},
+		{`{"a":[{"b":1}],"z":null}`, "z", "null", scanFound, -1},
+		{`{"a":[{"b":1}]}`, "a.b", `[{"b":1}]`, scanFound, 1},
+		{`{"a":[1,2]}`, "a.2", "", scanAbsent, -1},
+		{`{"a":[]}`, "a.0", "", scanAbsent, -1},
+		{`{"a":1,"a":2}`, "a", "1", scanFound, -1},
+		{`{"a":1}`, "b", "", scanAbsent, -1},
+		{`{"a":"x"}`, "a.b", "", scanAbsent, -1},
+		{`{}`, "a", "", scanAbsent, -1},
+		{`{"a":-1.5e3}`, "a", "-1.5e3", scanFound, -1},
+		{`{"\u0061":1}`, "a", "", scanUnsure, -1},      // an escaped name
+		{`{"b":1,"\u0061":1}`, "b", "1", scanFound, -1}, // found before it
+		{`{"a":NaN}`, "a", "", scanUnsure, -1},
+		{`{"a":1`, "b", "", scanUnsure, -1},
+		{`{"a":1 "b":2}`, "b", "", scanUnsure, -1},
+	}
+	for _, tt := range tests {
+		fd, err := docField(tt.path, tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := newDoc(tt.doc).obj
+		raw, res, fan := scanPath(obj, fd.segs)
+		if raw != tt.raw || res != tt.res || fan != tt.fan {
+			t.Errorf("%q in %s: %q, %d, fan %d; want %q, %d, fan %d", tt.path, tt.doc, raw, res, fan, tt.raw, tt.res, tt.fan)
+		}
+	}
 }
