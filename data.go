@@ -34,23 +34,32 @@ func consistency(o *protocol.Options) (int, error) {
 	return o.Consistency, nil
 }
 
-// set stores data at a path and publishes the change (SPEC §2.5 set, §4).
-func (ss *session) set(ctx context.Context, req *protocol.Request) {
-	path := req.Path
-	if err := checkPath(path, "set"); err != nil {
-		ss.fail(req, err)
-		return
+// admitWrite checks a set or remove request before it runs: its path,
+// the session's permission and the consistency level asked for. When it
+// returns ok false it has answered the request.
+func (ss *session) admitWrite(ctx context.Context, req *protocol.Request) (level int, ok bool) {
+	err := checkPath(req.Path, req.Action)
+	if err == nil {
+		err = ss.authorize(ctx, req.Action, req.Path)
 	}
-	if err := ss.authorize(ctx, "set", path); err != nil {
-		ss.fail(req, err)
-		return
+	if err == nil {
+		level, err = consistency(&req.Options)
 	}
-	o := &req.Options
-	level, err := consistency(o)
 	if err != nil {
 		ss.fail(req, err)
+		return 0, false
+	}
+	return level, true
+}
+
+// set stores data at a path and publishes the change (SPEC §2.5 set, §4).
+func (ss *session) set(ctx context.Context, req *protocol.Request) {
+	level, ok := ss.admitWrite(ctx, req)
+	if !ok {
 		return
 	}
+	path := req.Path
+	o := &req.Options
 	ev := &event{action: pubsub.Set, path: path, publisher: ss, eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients}
 	switch {
 	case o.Increment != nil:

@@ -210,21 +210,12 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 // remove deletes one item or every item matching a pattern and publishes
 // one remove event with the request path (SPEC §2.5 remove).
 func (ss *session) remove(ctx context.Context, req *protocol.Request) {
+	level, ok := ss.admitWrite(ctx, req)
+	if !ok {
+		return
+	}
 	path := req.Path
-	if err := checkPath(path, "remove"); err != nil {
-		ss.fail(req, err)
-		return
-	}
-	if err := ss.authorize(ctx, "remove", path); err != nil {
-		ss.fail(req, err)
-		return
-	}
 	o := &req.Options
-	level, err := consistency(o)
-	if err != nil {
-		ss.fail(req, err)
-		return
-	}
 	sp, err := compileSearch(o)
 	if err != nil {
 		ss.fail(req, err)

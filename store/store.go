@@ -22,6 +22,8 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
+
+	"github.com/tidwall/gjson"
 )
 
 // Item is one stored document and its metadata.
@@ -110,3 +112,16 @@ var ErrClosed = errors.New("store: closed")
 // ErrInvalidData is returned when a Change holds something other than a
 // JSON object.
 var ErrInvalidData = errors.New("store: data must be a JSON object")
+
+// ValidObject reports whether data is exactly one JSON object, surrounding
+// whitespace allowed: what an implementation must check before storing a
+// Change (returning ErrInvalidData otherwise).
+func ValidObject(data []byte) bool {
+	i := 0
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	// gjson's validator is several times faster than encoding/json's and
+	// allocates nothing.
+	return i < len(data) && data[i] == '{' && gjson.ValidBytes(data)
+}

@@ -80,3 +80,25 @@ func glob(pattern, s string) bool {
 	}
 	return true
 }
+
+// Range is a data-dialect pattern split for stores that keep paths in
+// order: the literal prefix bounds the range of paths to visit, and Match
+// tests each path in it.
+type Range struct {
+	pattern string
+	// Prefix starts every matching path.
+	Prefix string
+	all    bool // every path with Prefix matches ("/a/b*"), so Match is trivial
+}
+
+// NewRange returns the Range of a data-dialect pattern.
+func NewRange(pattern string) Range {
+	prefix := Prefix(pattern)
+	return Range{pattern: pattern, Prefix: prefix, all: strings.Trim(pattern[len(prefix):], "*") == ""}
+}
+
+// Match reports whether path, which the caller knows starts with Prefix,
+// matches the pattern.
+func (r Range) Match(path string) bool {
+	return r.all || Match(r.pattern, path)
+}

@@ -25,8 +25,8 @@ const (
 // key start, until the range or the chunk ends. It returns the key to
 // resume from, or "" when the range is done. It must not modify the
 // database: buntdb forbids writes during iteration.
-func walkChunk(tx *buntdb.Tx, r keyRange, start string, visit func(key, val string)) (next string, err error) {
-	lo := dataPrefix + r.prefix
+func walkChunk(tx *buntdb.Tx, r wildcard.Range, start string, visit func(key, val string)) (next string, err error) {
+	lo := dataPrefix + r.Prefix
 	visits, matches := 0, 0
 	err = tx.AscendGreaterOrEqual("", start, func(k, v string) bool {
 		if !strings.HasPrefix(k, lo) {
@@ -37,7 +37,7 @@ func walkChunk(tx *buntdb.Tx, r keyRange, start string, visit func(key, val stri
 			return false
 		}
 		visits++
-		if r.match(k[len(dataPrefix):]) {
+		if r.Match(k[len(dataPrefix):]) {
 			matches++
 			visit(k, v)
 		}
@@ -65,10 +65,10 @@ func (s *Store) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, 
 			}
 			return
 		}
-		r := newKeyRange(pattern)
+		r := wildcard.NewRange(pattern)
 		batch := make([]keyVal, 0, chunkItems)
 		done := ctx.Done()
-		for start := dataPrefix + r.prefix; start != ""; {
+		for start := dataPrefix + r.Prefix; start != ""; {
 			if s.closed.Load() {
 				yield(store.Item{}, store.ErrClosed)
 				return
@@ -119,9 +119,9 @@ func (s *Store) Count(ctx context.Context, pattern string) (int, error) {
 		}
 		return 0, err
 	}
-	r := newKeyRange(pattern)
+	r := wildcard.NewRange(pattern)
 	n := 0
-	for start := dataPrefix + r.prefix; start != ""; {
+	for start := dataPrefix + r.Prefix; start != ""; {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -170,10 +170,10 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 		}
 		return n, nil
 	}
-	r := newKeyRange(pattern)
+	r := wildcard.NewRange(pattern)
 	total := 0
 	var doomed []string
-	for start := dataPrefix + r.prefix; start != ""; {
+	for start := dataPrefix + r.Prefix; start != ""; {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}

@@ -71,7 +71,7 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 			userErr = err
 			return err
 		}
-		if !validObject(change.Data) {
+		if !store.ValidObject(change.Data) {
 			userErr = store.ErrInvalidData
 			return userErr
 		}

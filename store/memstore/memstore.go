@@ -137,7 +137,7 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	if err != nil {
 		return store.Item{}, err
 	}
-	if !validObject(change.Data) {
+	if !store.ValidObject(change.Data) {
 		return store.Item{}, store.ErrInvalidData
 	}
 	now := time.Now().UnixMilli()

@@ -56,10 +56,10 @@ func (s *Store) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, 
 			yield(store.Item{}, err)
 			return
 		}
-		r := newKeyRange(pattern)
+		r := wildcard.NewRange(pattern)
 		done := ctx.Done()
-		snap.Ascend(entry{path: r.prefix}, func(e entry) bool {
-			if !strings.HasPrefix(e.path, r.prefix) {
+		snap.Ascend(entry{path: r.Prefix}, func(e entry) bool {
+			if !strings.HasPrefix(e.path, r.Prefix) {
 				return false
 			}
 			if done != nil {
@@ -70,7 +70,7 @@ func (s *Store) Scan(ctx context.Context, pattern string) iter.Seq2[store.Item, 
 				default:
 				}
 			}
-			if !r.match(e.path) {
+			if !r.Match(e.path) {
 				return true
 			}
 			return yield(e.view(), nil)
@@ -94,13 +94,13 @@ func (s *Store) Count(ctx context.Context, pattern string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r := newKeyRange(pattern)
+	r := wildcard.NewRange(pattern)
 	n := 0
-	snap.Ascend(entry{path: r.prefix}, func(e entry) bool {
-		if !strings.HasPrefix(e.path, r.prefix) {
+	snap.Ascend(entry{path: r.Prefix}, func(e entry) bool {
+		if !strings.HasPrefix(e.path, r.Prefix) {
 			return false
 		}
-		if r.match(e.path) {
+		if r.Match(e.path) {
 			n++
 		}
 		return true
@@ -127,13 +127,13 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 		s.snap = nil
 		return 1, nil
 	}
-	r := newKeyRange(pattern)
+	r := wildcard.NewRange(pattern)
 	var doomed []string
-	s.tree.Ascend(entry{path: r.prefix}, func(e entry) bool {
-		if !strings.HasPrefix(e.path, r.prefix) {
+	s.tree.Ascend(entry{path: r.Prefix}, func(e entry) bool {
+		if !strings.HasPrefix(e.path, r.Prefix) {
 			return false
 		}
-		if r.match(e.path) {
+		if r.Match(e.path) {
 			doomed = append(doomed, e.path)
 		}
 		return true
