@@ -319,6 +319,7 @@ func (c compiler) elemMatch(conds []cond, f *field, v gjson.Result, depth int) (
 	if err != nil {
 		return nil, err
 	}
+	doc = simplify(doc)
 	return append(conds, cond{kind: condElemMatch, doc: &doc}), nil
 }
 

@@ -33,18 +33,28 @@ func (d *doc) parse() gjson.Result {
 // its parse.
 func (d *doc) find(segs []seg) values {
 	if d.obj != "" {
-		raw, res, fan := scanPath(d.obj, segs)
-		switch {
-		case res == scanAbsent:
-			return values{ready: true, fan: -1}
-		case res == scanFound && fan >= 0:
-			return values{v: gjson.Result{Type: gjson.JSON, Raw: raw}, ready: true, segs: segs, fan: fan}
-		case res == scanFound:
-			return values{raw: raw, fan: -1}
+		if raw, res, fan := scanPath(d.obj, segs); res != scanUnsure {
+			return scanned(raw, res, fan, segs)
 		}
 	}
+	return d.general(segs)
+}
+
+// general is find with gjson.
+func (d *doc) general(segs []seg) values {
 	v, fan := resolve(d.parse(), segs)
 	return values{v: v, ready: true, segs: segs, fan: fan}
+}
+
+// scanned presents what scanPath found, or found absent, as values.
+func scanned(raw string, res scanResult, fan int, segs []seg) values {
+	switch {
+	case res == scanAbsent:
+		return values{ready: true, fan: -1}
+	case fan >= 0:
+		return values{v: gjson.Result{Type: gjson.JSON, Raw: raw}, ready: true, segs: segs, fan: fan}
+	}
+	return values{raw: raw, fan: -1}
 }
 
 // lookup returns the value of f in the document (or the item's metadata)

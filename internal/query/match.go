@@ -100,17 +100,26 @@ func (n *node) match(d *doc, it *store.Item) bool {
 		vs := values{v: metaValue(it, n.field.meta), ready: true, fan: -1}
 		return allHold(n.conds, &vs)
 	}
-	if d.obj != "" {
-		// The common case, a scalar found by the scanner, is tested on its
-		// raw text.
-		raw, res, fan := scanPath(d.obj, n.field.segs)
-		if res == scanFound && fan < 0 {
-			if t, ok := plainScalar(raw); ok {
-				return allHoldRaw(n.conds, raw, t)
+	if d.obj == "" {
+		vs := d.general(n.field.segs)
+		return allHold(n.conds, &vs)
+	}
+	raw, res, fan := scanPath(d.obj, n.field.segs)
+	if res == scanFound && fan < 0 {
+		// The common case, a scalar, is tested on its raw text.
+		if t, ok := plainScalar(raw); ok {
+			if len(n.conds) == 1 && n.conds[0].kind != condNot {
+				return n.conds[0].testRaw(raw, t) != n.conds[0].neg
 			}
+			return allHoldRaw(n.conds, raw, t)
 		}
 	}
-	vs := d.find(n.field.segs)
+	var vs values
+	if res == scanUnsure {
+		vs = d.general(n.field.segs)
+	} else {
+		vs = scanned(raw, res, fan, n.field.segs)
+	}
 	return allHold(n.conds, &vs)
 }
 

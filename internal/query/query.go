@@ -39,7 +39,7 @@ func compile(criteria []byte, item bool) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Query{root: root, item: item}, nil
+	return &Query{root: simplify(root), item: item}, nil
 }
 
 // MatchItem reports whether it matches q. A query from CompileDocument

@@ -12,10 +12,24 @@ import (
 // the quotes is its value.
 func plainScalar(raw string) (gjson.Type, bool) {
 	t := rawType(raw)
-	if t == gjson.JSON || (t == gjson.String && strings.IndexByte(raw, '\\') >= 0) {
+	if t == gjson.JSON || (t == gjson.String && hasBackslash(raw)) {
 		return t, false
 	}
 	return t, true
+}
+
+// hasBackslash reports whether s holds a '\\'. A plain loop is quicker
+// than strings.IndexByte on the short strings most documents hold.
+func hasBackslash(s string) bool {
+	if len(s) > 32 {
+		return strings.IndexByte(s, '\\') >= 0
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			return true
+		}
+	}
+	return false
 }
 
 // allHoldRaw is allHold for a plain scalar value of type t as raw text.

@@ -175,7 +175,7 @@ func TestScanPath(t *testing.T) {
 		{`{"a":"x"}`, "a.b", "", scanAbsent, -1},
 		{`{}`, "a", "", scanAbsent, -1},
 		{`{"a":-1.5e3}`, "a", "-1.5e3", scanFound, -1},
-		{`{"\u0061":1}`, "a", "", scanUnsure, -1},      // an escaped name
+		{`{"\u0061":1}`, "a", "", scanUnsure, -1},       // an escaped name
 		{`{"b":1,"\u0061":1}`, "b", "1", scanFound, -1}, // found before it
 		{`{"a":NaN}`, "a", "", scanUnsure, -1},
 		{`{"a":1`, "b", "", scanUnsure, -1},
