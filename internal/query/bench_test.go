@@ -3,6 +3,9 @@ package query
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -155,4 +158,54 @@ func BenchmarkScanOne(b *testing.B)   { benchScan(b, `{"n":4242}`, 1) }
 func BenchmarkScanGroup(b *testing.B) { benchScan(b, `{"grp":"g7"}`, 1000) }
 func BenchmarkScanAndRange(b *testing.B) {
 	benchScan(b, `{"$and":[{"n":{"$gte":5000}},{"n":{"$lt":5100}}]}`, 100)
+}
+
+// benchSortItems sorts the 1,000 search items of group g7 by n
+// descending, as the server's sort-limit search does; first is its page.
+func benchSortItems(b *testing.B, first int) {
+	s, err := CompileSort([]byte(`{"n":-1}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	group := searchGroup()
+	items := make([]store.Item, len(group))
+	defer cpuPerOp(b)()
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(items, group)
+		s.SortItems(items, first)
+	}
+	if items[0].Path != "/bench/search/9997" {
+		b.Fatalf("first item %s", items[0].Path)
+	}
+}
+
+// searchGroup returns the search items of group g7 in path order, as the
+// store's scan yields them.
+func searchGroup() []store.Item {
+	var group []store.Item
+	for i := 7; i < len(searchItems); i += 10 {
+		group = append(group, searchItems[i])
+	}
+	slices.SortFunc(group, func(a, b store.Item) int { return strings.Compare(a.Path, b.Path) })
+	return group
+}
+
+func BenchmarkSortItemsAll(b *testing.B)   { benchSortItems(b, 0) }
+func BenchmarkSortItemsFirst(b *testing.B) { benchSortItems(b, 10) }
+
+// BenchmarkSortSliceStable is the sort SortItems replaces, for scale.
+func BenchmarkSortSliceStable(b *testing.B) {
+	s, err := CompileSort([]byte(`{"n":-1}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	group := searchGroup()
+	items := make([]store.Item, len(group))
+	defer cpuPerOp(b)()
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(items, group)
+		sort.SliceStable(items, func(i, j int) bool { return s.Less(items[i], items[j]) })
+	}
 }

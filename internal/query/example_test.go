@@ -3,7 +3,6 @@ package query_test
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/happn-go/happn/internal/query"
 	"github.com/happn-go/happn/store"
@@ -38,15 +37,7 @@ func Example() {
 			found = append(found, it)
 		}
 	}
-	slices.SortStableFunc(found, func(a, b store.Item) int {
-		switch {
-		case sort.Less(a, b):
-			return -1
-		case sort.Less(b, a):
-			return 1
-		}
-		return 0
-	})
+	sort.SortItems(found, 0)
 	for _, it := range found {
 		fmt.Println(it.Path, string(fields.Apply(it.Data)))
 	}
@@ -99,4 +90,23 @@ func ExampleCompileDocument() {
 	// Output:
 	// true
 	// false
+}
+
+// A search with a limit needs only its first page in order.
+func ExampleSort_SortItems() {
+	var items []store.Item
+	for i, n := range []int{5, 3, 9, 3, 7, 1} {
+		items = append(items, store.Item{Path: fmt.Sprint("/", i), Data: fmt.Appendf(nil, `{"n":%d}`, n)})
+	}
+	sort, err := query.CompileSort([]byte(`{"n": 1}`))
+	if err != nil {
+		panic(err)
+	}
+	sort.SortItems(items, 3) // skip 1, limit 2
+	for _, it := range items[1:3] {
+		fmt.Println(it.Path, string(it.Data))
+	}
+	// Output:
+	// /1 {"n":3}
+	// /3 {"n":3}
 }

@@ -2,6 +2,9 @@ package query
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -286,6 +289,51 @@ func FuzzCompile(f *testing.F) {
 				if out := p.Apply([]byte(d)); !json.Valid(out) {
 					t.Fatalf("fields %s on %s gave invalid JSON %s", data, d, out)
 				}
+			}
+		}
+	})
+}
+
+// FuzzSortItems checks SortItems against a stable sort with Less (which
+// FuzzMatch checks against the reference order), whole and for the first
+// few places, on items from FuzzMatch's grammar.
+func FuzzSortItems(f *testing.F) {
+	f.Add([]byte("hello, world"), uint8(0))
+	f.Add([]byte{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5}, uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, first uint8) {
+		g := &gen{b: data}
+		spec := map[string]int{g.pick(fuzzPaths): 1 - 2*g.n(2)}
+		if g.n(2) == 0 {
+			spec[g.pick([]string{"_meta.created", "path", "b", "a.b"})] = 1 - 2*g.n(2)
+		}
+		s, err := CompileSort(mustMarshal(t, spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := make([]store.Item, 1+g.n(12))
+		for i := range items {
+			items[i] = store.Item{Path: fmt.Sprint("/", i), Data: mustMarshal(t, g.document()), Created: int64(g.n(3))}
+		}
+		want := slices.Clone(items)
+		sort.SliceStable(want, func(i, j int) bool { return s.Less(want[i], want[j]) })
+		got := slices.Clone(items)
+		k := int(first) % (len(items) + 1)
+		s.SortItems(got, k)
+		if k == 0 || k >= len(items) {
+			k = len(items)
+		}
+		for i := range k {
+			if got[i].Path != want[i].Path {
+				t.Fatalf("sort %v, first %d: place %d holds %s, want %s", spec, k, i, got[i].Path, want[i].Path)
+			}
+		}
+		// The rest keep their original order.
+		rest := slices.DeleteFunc(slices.Clone(items), func(it store.Item) bool {
+			return slices.ContainsFunc(got[:k], func(o store.Item) bool { return o.Path == it.Path })
+		})
+		for i, it := range rest {
+			if got[k+i].Path != it.Path {
+				t.Fatalf("sort %v, first %d: place %d holds %s, want %s", spec, k, k+i, got[k+i].Path, it.Path)
 			}
 		}
 	})
