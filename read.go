@@ -2,7 +2,6 @@ package happn
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"time"
 
@@ -85,7 +84,12 @@ func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]st
 		}
 	}
 	if sp.sort != nil {
-		sort.SliceStable(items, func(i, j int) bool { return sp.sort.Less(items[i], items[j]) })
+		// With a limit only the first skip+limit places need ordering.
+		first := 0
+		if sp.limit > 0 {
+			first = sp.skip + sp.limit
+		}
+		sp.sort.SortItems(items, first)
 	}
 	if sp.skip > 0 {
 		if sp.skip >= len(items) {
