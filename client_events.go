@@ -35,7 +35,7 @@ type listener struct {
 // On subscribes handler to events on path and returns the listener's id.
 // In a subscription path '*' stands for exactly one whole segment
 // ("/a/*" gets "/a/b" but not "/a/b/c"), a trailing "/**" for one to
-// Depth segments, and "*" alone for everything. Options: OnEvent, Count,
+// Depth segments, and "*" alone for everything. Options: EventType, Count (Once),
 // InitialCallback, InitialEmit, Depth, MergeOnly.
 func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts ...Option) (ListenerID, error) {
 	if handler == nil {

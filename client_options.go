@@ -27,7 +27,7 @@ type callOptions struct {
 	limit    int
 	skip     int
 
-	eventType       EventType
+	eventType       EventKind
 	count           int
 	initialCallback func([]Item)
 	initialEmit     bool
@@ -98,21 +98,26 @@ func Limit(n int) Option { return func(o *callOptions) { o.limit = n } }
 // Skip skips the first n items of a Search.
 func Skip(n int) Option { return func(o *callOptions) { o.skip = n } }
 
-// EventType is what a subscription listens to.
-type EventType string
+// EventKind is what a subscription listens to (happn-3's event_type).
+type EventKind string
 
 // The event types of On.
 const (
-	SetEvent    EventType = "set"
-	RemoveEvent EventType = "remove"
-	AllEvents   EventType = "all"
+	SetEvent    EventKind = "set"
+	RemoveEvent EventKind = "remove"
+	AllEvents   EventKind = "all"
 )
 
-// OnEvent chooses which events On delivers; the default is AllEvents.
-func OnEvent(t EventType) Option { return func(o *callOptions) { o.eventType = t } }
+// EventType chooses which events On delivers (happn-3's event_type):
+// SetEvent, RemoveEvent or AllEvents, the default.
+func EventType(kind EventKind) Option { return func(o *callOptions) { o.eventType = kind } }
 
 // Count makes a subscription end by itself after n events.
 func Count(n int) Option { return func(o *callOptions) { o.count = n } }
+
+// Once makes a subscription end by itself after its first event
+// (happn-3's once); it is Count(1).
+func Once() Option { return Count(1) }
 
 // InitialCallback makes On fetch the items currently matching the
 // subscription and pass them to fn before On returns.

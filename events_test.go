@@ -20,8 +20,8 @@ func TestOnReceivesSetAndRemove(t *testing.T) {
 		ctx := ctxT(t)
 		all, sets, removes := newEvents(), newEvents(), newEvents()
 		sub.On(ctx, "/e/a", all.handler)
-		sub.On(ctx, "/e/a", sets.handler, happn.OnEvent(happn.SetEvent))
-		sub.On(ctx, "/e/a", removes.handler, happn.OnEvent(happn.RemoveEvent))
+		sub.On(ctx, "/e/a", sets.handler, happn.EventType(happn.SetEvent))
+		sub.On(ctx, "/e/a", removes.handler, happn.EventType(happn.RemoveEvent))
 
 		it, err := pub.Set(ctx, "/e/a", map[string]any{"x": 1})
 		if err != nil {
@@ -113,8 +113,8 @@ func TestWildcardRemoveEvent(t *testing.T) {
 		pub, sub := connect(), connect()
 		ctx := ctxT(t)
 		wild, concrete := newEvents(), newEvents()
-		sub.On(ctx, "/wr/*", wild.handler, happn.OnEvent(happn.RemoveEvent))
-		sub.On(ctx, "/wr/a", concrete.handler, happn.OnEvent(happn.RemoveEvent))
+		sub.On(ctx, "/wr/*", wild.handler, happn.EventType(happn.RemoveEvent))
+		sub.On(ctx, "/wr/a", concrete.handler, happn.EventType(happn.RemoveEvent))
 		pub.Set(ctx, "/wr/a", map[string]any{}, happn.NoPublish())
 		pub.Set(ctx, "/wr/b", map[string]any{}, happn.NoPublish())
 		if n, err := pub.Remove(ctx, "/wr/*"); err != nil || n != 2 {
@@ -139,7 +139,7 @@ func TestOneFramePerChannel(t *testing.T) {
 		a, b, c := newEvents(), newEvents(), newEvents()
 		sub.On(ctx, "/d/x", a.handler)
 		sub.On(ctx, "/d/x", b.handler)
-		sub.On(ctx, "/d/*", c.handler, happn.OnEvent(happn.SetEvent))
+		sub.On(ctx, "/d/*", c.handler, happn.EventType(happn.SetEvent))
 		var result happn.PublishResult
 		got := make(chan struct{})
 		pub.Set(ctx, "/d/x", map[string]any{}, happn.Consistency(happn.Deferred), happn.OnPublished(func(r happn.PublishResult, err error) {
@@ -244,7 +244,7 @@ func TestMergeOnlySubscription(t *testing.T) {
 		pub.Set(ctx, "/mo", map[string]any{"a": 1})
 		patch, whole := newEvents(), newEvents()
 		sub.On(ctx, "/mo", patch.handler, happn.MergeOnly())
-		sub.On(ctx, "/mo", whole.handler, happn.OnEvent(happn.SetEvent))
+		sub.On(ctx, "/mo", whole.handler, happn.EventType(happn.SetEvent))
 		pub.Set(ctx, "/mo", map[string]any{"b": 2}, happn.Merge())
 		jsonEq(t, patch.next(t).Data, `{"b":2}`)
 		jsonEq(t, whole.next(t).Data, `{"a":1,"b":2}`)

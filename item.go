@@ -81,6 +81,8 @@ type EventMeta struct {
 	Channel string
 	// Action is "/SET@<path>" or "/REMOVE@<path>".
 	Action string
+	// Type is "data" for events (happn-3's _meta.type).
+	Type string
 	// SessionID is the publisher's session.
 	SessionID     string
 	PublicationID string
@@ -113,6 +115,8 @@ func parseEventMeta(m gjson.Result) EventMeta {
 			em.Channel, _ = protocol.String(v)
 		case "action":
 			em.Action, _ = protocol.String(v)
+		case "type":
+			em.Type, _ = protocol.String(v)
 		case "sessionId":
 			em.SessionID, _ = protocol.String(v)
 		case "publicationId":

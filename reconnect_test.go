@@ -104,7 +104,7 @@ func TestReconnect(t *testing.T) {
 	}
 	defer c.Close()
 	got := newEvents()
-	if _, err := c.On(ctx, "/r/*", got.handler, happn.OnEvent(happn.SetEvent)); err != nil {
+	if _, err := c.On(ctx, "/r/*", got.handler, happn.EventType(happn.SetEvent)); err != nil {
 		t.Fatal(err)
 	}
 	c.Set(ctx, "/r/before", map[string]any{"n": 1})

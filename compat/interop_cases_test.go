@@ -134,7 +134,7 @@ var interopCases = []interopCase{
 	{name: "set noPublish stores without an event", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		log := newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/np/*"), log.handle, happn.OnEvent(happn.SetEvent))
+		_, err := sub.On(ctxT(t), e.path("/np/*"), log.handle, happn.EventType(happn.SetEvent))
 		must(t, err)
 		_, err = c.Set(ctxT(t), e.path("/np/quiet"), map[string]any{"n": 1}, happn.NoPublish())
 		must(t, err)
@@ -169,7 +169,7 @@ var interopCases = []interopCase{
 			c   *happn.Client
 			log *eventLog
 		}{{a, la}, {b, lb}} {
-			_, err := s.c.On(ctxT(t), e.path("/tc/*"), s.log.handle, happn.OnEvent(happn.SetEvent))
+			_, err := s.c.On(ctxT(t), e.path("/tc/*"), s.log.handle, happn.EventType(happn.SetEvent))
 			must(t, err)
 		}
 		_, err := pub.Set(ctxT(t), e.path("/tc/set"), map[string]any{"to": "a"}, happn.TargetClients(a.SessionID()))
@@ -186,7 +186,7 @@ var interopCases = []interopCase{
 	{name: "consistency levels", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		log := newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/cons/*"), log.handle, happn.OnEvent(happn.SetEvent))
+		_, err := sub.On(ctxT(t), e.path("/cons/*"), log.handle, happn.EventType(happn.SetEvent))
 		must(t, err)
 		for _, tc := range []struct {
 			name  string
@@ -338,7 +338,7 @@ var interopCases = []interopCase{
 	{name: "remove exact and wildcard", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		log := newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/rm/*"), log.handle, happn.OnEvent(happn.RemoveEvent))
+		_, err := sub.On(ctxT(t), e.path("/rm/*"), log.handle, happn.EventType(happn.RemoveEvent))
 		must(t, err)
 		for _, p := range []string{"/rm/x", "/rm/y", "/rm/z", "/rm/deeper/w"} {
 			_, err := c.Set(ctxT(t), e.path(p), map[string]any{"p": p})
@@ -410,7 +410,7 @@ var interopCases = []interopCase{
 	{name: "publish", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		log := newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/pub/*"), log.handle, happn.OnEvent(happn.SetEvent))
+		_, err := sub.On(ctxT(t), e.path("/pub/*"), log.handle, happn.EventType(happn.SetEvent))
 		must(t, err)
 		must(t, c.Publish(ctxT(t), e.path("/pub/x"), map[string]any{"hello": "world"}, happn.Meta(map[string]any{"m": 1})))
 		ev := log.next(t, "publish")
@@ -429,9 +429,9 @@ var interopCases = []interopCase{
 		sets, removes, all := newEventLog(), newEventLog(), newEventLog()
 		for _, l := range []struct {
 			log *eventLog
-			t   happn.EventType
+			t   happn.EventKind
 		}{{sets, happn.SetEvent}, {removes, happn.RemoveEvent}, {all, happn.AllEvents}} {
-			_, err := sub.On(ctxT(t), e.path("/et/*"), l.log.handle, happn.OnEvent(l.t))
+			_, err := sub.On(ctxT(t), e.path("/et/*"), l.log.handle, happn.EventType(l.t))
 			must(t, err)
 		}
 		_, err := c.Set(ctxT(t), e.path("/et/a"), map[string]any{"n": 1})
@@ -520,7 +520,7 @@ var interopCases = []interopCase{
 	{name: "on: count", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		counted, marker := newEventLog(), newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/cnt/*"), counted.handle, happn.Count(2), happn.OnEvent(happn.SetEvent))
+		_, err := sub.On(ctxT(t), e.path("/cnt/*"), counted.handle, happn.Count(2), happn.EventType(happn.SetEvent))
 		must(t, err)
 		_, err = sub.On(ctxT(t), e.path("/marker"), marker.handle)
 		must(t, err)
@@ -542,7 +542,7 @@ var interopCases = []interopCase{
 		}
 		var initial []happn.Item
 		log := newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/init/*"), log.handle, happn.OnEvent(happn.SetEvent),
+		_, err := sub.On(ctxT(t), e.path("/init/*"), log.handle, happn.EventType(happn.SetEvent),
 			happn.InitialCallback(func(items []happn.Item) { initial = items }))
 		must(t, err)
 		var paths []string
@@ -554,7 +554,7 @@ var interopCases = []interopCase{
 		eq(t, "initialCallback", paths, []string{e.path("/init/1"), e.path("/init/2")})
 
 		emitted := newEventLog()
-		_, err = sub.On(ctxT(t), e.path("/init/*"), emitted.handle, happn.OnEvent(happn.SetEvent), happn.InitialEmit())
+		_, err = sub.On(ctxT(t), e.path("/init/*"), emitted.handle, happn.EventType(happn.SetEvent), happn.InitialEmit())
 		must(t, err)
 		paths = nil
 		for range 2 {
@@ -585,7 +585,7 @@ var interopCases = []interopCase{
 	{name: "on: depth", run: func(t *testing.T, e *interopEnv) {
 		c, sub := e.dial(t), e.dial(t)
 		deep, marker := newEventLog(), newEventLog()
-		_, err := sub.On(ctxT(t), e.path("/deep/**"), deep.handle, happn.OnEvent(happn.SetEvent), happn.Depth(2))
+		_, err := sub.On(ctxT(t), e.path("/deep/**"), deep.handle, happn.EventType(happn.SetEvent), happn.Depth(2))
 		must(t, err)
 		_, err = sub.On(ctxT(t), e.path("/marker"), marker.handle)
 		must(t, err)
@@ -606,9 +606,9 @@ var interopCases = []interopCase{
 		p := e.path("/mo")
 		_, err := c.Set(ctxT(t), p, map[string]any{"a": 1, "b": 1})
 		must(t, err)
-		_, err = patches.On(ctxT(t), p, pl.handle, happn.OnEvent(happn.SetEvent), happn.MergeOnly())
+		_, err = patches.On(ctxT(t), p, pl.handle, happn.EventType(happn.SetEvent), happn.MergeOnly())
 		must(t, err)
-		_, err = whole.On(ctxT(t), p, wl.handle, happn.OnEvent(happn.SetEvent))
+		_, err = whole.On(ctxT(t), p, wl.handle, happn.EventType(happn.SetEvent))
 		must(t, err)
 		_, err = c.Set(ctxT(t), p, map[string]any{"b": 2}, happn.Merge())
 		must(t, err)
@@ -745,7 +745,7 @@ var interopCases = []interopCase{
 				}
 			}))
 		log := newEventLog()
-		_, err := c.On(ctxT(t), e.path("/rs/*"), log.handle, happn.OnEvent(happn.SetEvent))
+		_, err := c.On(ctxT(t), e.path("/rs/*"), log.handle, happn.EventType(happn.SetEvent))
 		must(t, err)
 		before := c.SessionID()
 

@@ -138,7 +138,7 @@ func (f *fanout) setup(ctx context.Context, url string) error {
 			return err
 		}
 		f.subs = append(f.subs, c)
-		if _, err := c.On(ctx, fanoutPath, f.onEvent, happn.OnEvent(happn.SetEvent)); err != nil {
+		if _, err := c.On(ctx, fanoutPath, f.onEvent, happn.EventType(happn.SetEvent)); err != nil {
 			return err
 		}
 	}

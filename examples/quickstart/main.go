@@ -29,7 +29,7 @@ func main() {
 	c.On(ctx, "/sensors/*", func(ev *happn.Event) {
 		fmt.Printf("event %s on %s: %s\n", ev.Meta.Action, ev.Meta.Path, ev.Data)
 		close(done)
-	}, happn.OnEvent(happn.SetEvent), happn.Count(1))
+	}, happn.EventType(happn.SetEvent), happn.Count(1))
 
 	c.Set(ctx, "/sensors/t1", map[string]any{"celsius": 21.5, "room": "lab"})
 	<-done
