@@ -29,15 +29,34 @@ func (d *doc) parse() gjson.Result {
 	return gjson.Parse(d.text)
 }
 
-// find returns what segs reach in the document, as resolve would from
-// its parse.
-func (d *doc) find(segs []seg) values {
+// scan follows f's path (not metadata) with the scanner, as scanPath
+// does, taking its first member from c when f has a slot there. c may be
+// nil. (c is not kept in d: d's text flows to gjson, which makes the
+// compiler move whatever d points to onto the heap.)
+func (d *doc) scan(f *field, c *keyCache) (string, scanResult, int) {
+	if f.slot == 0 || c == nil {
+		return scanPath(d.obj, f.segs)
+	}
+	v, res := c.member(d.obj, f.slot-1)
+	if res != scanFound {
+		return "", res, -1
+	}
+	v, res, fan := scanPath(v, f.segs[1:])
+	if fan >= 0 {
+		fan++
+	}
+	return v, res, fan
+}
+
+// find returns what f's path (not metadata) reaches in the document, as
+// resolve would from its parse.
+func (d *doc) find(f *field) values {
 	if d.obj != "" {
-		if raw, res, fan := scanPath(d.obj, segs); res != scanUnsure {
-			return scanned(raw, res, fan, segs)
+		if raw, res, fan := d.scan(f, nil); res != scanUnsure {
+			return scanned(raw, res, fan, f.segs)
 		}
 	}
-	return d.general(segs)
+	return d.general(f.segs)
 }
 
 // general is find with gjson.
@@ -63,7 +82,7 @@ func (d *doc) lookup(f *field, it *store.Item) gjson.Result {
 	if f.meta != metaNone {
 		return metaValue(it, f.meta)
 	}
-	vs := d.find(f.segs)
+	vs := d.find(f)
 	if vs.fan >= 0 {
 		return gjson.Result{}
 	}

@@ -36,6 +36,7 @@ type field struct {
 	name string // as the user wrote it, for error messages
 	meta metaKind
 	segs []seg
+	slot int // 1 + its first segment's place in the query's keyCache, or 0
 }
 
 // seg is one step of a dotted path.

@@ -70,32 +70,41 @@ type cond struct {
 
 // match reports whether the document d (and item metadata, if it is
 // non-nil) satisfies n.
-func (n *node) match(d *doc, it *store.Item) bool {
+func (n *node) match(d *doc, c *keyCache, it *store.Item) bool {
+	if n.kind == nodeField {
+		return n.matchField(d, c, it)
+	}
 	switch n.kind {
 	case nodeAnd:
 		for i := range n.kids {
-			if !n.kids[i].match(d, it) {
+			if !n.kids[i].match(d, c, it) {
 				return false
 			}
 		}
 		return true
 	case nodeOr:
 		for i := range n.kids {
-			if n.kids[i].match(d, it) {
+			if n.kids[i].match(d, c, it) {
 				return true
 			}
 		}
 		return false
 	case nodeNor:
 		for i := range n.kids {
-			if n.kids[i].match(d, it) {
+			if n.kids[i].match(d, c, it) {
 				return false
 			}
 		}
 		return true
 	case nodeNot:
-		return !n.kids[0].match(d, it)
+		return !n.kids[0].match(d, c, it)
 	}
+	return n.matchField(d, c, it)
+}
+
+// matchField reports whether the values of a field node's field satisfy
+// its conds.
+func (n *node) matchField(d *doc, c *keyCache, it *store.Item) bool {
 	if n.field.meta != metaNone {
 		vs := values{v: metaValue(it, n.field.meta), ready: true, fan: -1}
 		return allHold(n.conds, &vs)
@@ -104,7 +113,7 @@ func (n *node) match(d *doc, it *store.Item) bool {
 		vs := d.general(n.field.segs)
 		return allHold(n.conds, &vs)
 	}
-	raw, res, fan := scanPath(d.obj, n.field.segs)
+	raw, res, fan := d.scan(&n.field, c)
 	if res == scanFound && fan < 0 {
 		// The common case, a scalar, is tested on its raw text.
 		if t, ok := plainScalar(raw); ok {
@@ -278,7 +287,7 @@ func (c *cond) elemMatch(v gjson.Result) bool {
 		if c.doc != nil {
 			if e.IsObject() {
 				ed := newDoc(e.Raw)
-				hit = c.doc.match(&ed, nil)
+				hit = c.doc.match(&ed, nil, nil)
 			}
 		} else {
 			ev := values{v: e, ready: true, fan: -1}

@@ -8,7 +8,8 @@ import (
 // concurrent use; a nil *Query matches everything.
 type Query struct {
 	root node
-	item bool // compiled by Compile: field names follow happn's item mapping
+	item bool     // compiled by Compile: field names follow happn's item mapping
+	keys []string // member names of the root fields' cache slots (keyCache)
 }
 
 // Compile parses happn search criteria (a JSON object) for matching store
@@ -39,7 +40,9 @@ func compile(criteria []byte, item bool) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Query{root: simplify(root), item: item}, nil
+	q := &Query{root: simplify(root), item: item}
+	q.keys = cacheKeys(&q.root)
+	return q, nil
 }
 
 // MatchItem reports whether it matches q. A query from CompileDocument
@@ -48,11 +51,10 @@ func (q *Query) MatchItem(it store.Item) bool {
 	if q == nil {
 		return true
 	}
-	d := newDoc(bytesString(it.Data))
 	if !q.item {
-		return q.root.match(&d, nil)
+		return q.match(bytesString(it.Data), nil)
 	}
-	return q.root.match(&d, &it)
+	return q.match(bytesString(it.Data), &it)
 }
 
 // MatchDocument reports whether the JSON document doc matches q. A query
@@ -61,6 +63,14 @@ func (q *Query) MatchDocument(doc []byte) bool {
 	if q == nil {
 		return true
 	}
-	d := newDoc(bytesString(doc))
-	return q.root.match(&d, nil)
+	return q.match(bytesString(doc), nil)
+}
+
+func (q *Query) match(text string, it *store.Item) bool {
+	d := newDoc(text)
+	if q.keys == nil || d.obj == "" {
+		return q.root.match(&d, nil, it)
+	}
+	cache := keyCache{keys: q.keys}
+	return q.root.match(&d, &cache, it)
 }

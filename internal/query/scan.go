@@ -2,6 +2,7 @@ package query
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -60,11 +61,8 @@ func member(obj, key string) (string, scanResult) {
 		if e := i + len(key); e < len(obj) && obj[e] == '"' && sameText(obj[i:e], key) {
 			hit, i = true, e+1
 		} else {
-			for i < len(obj) && obj[i] != '"' {
-				if obj[i] == '\\' {
-					return "", scanUnsure
-				}
-				i++
+			if i = quoteOrBackslash(obj, i); i < len(obj) && obj[i] == '\\' {
+				return "", scanUnsure
 			}
 			i++
 		}
@@ -259,15 +257,7 @@ func skipScalar(s string, i int) int {
 	}
 	switch c := s[i]; {
 	case c == '"':
-		for j := i + 1; j < len(s); j++ {
-			switch s[j] {
-			case '"':
-				return j + 1
-			case '\\':
-				return skipString(s, j)
-			}
-		}
-		return -1
+		return skipString(s, i+1)
 	case c >= '0' && c <= '9':
 		for i++; i < len(s); i++ {
 			if c := s[i]; c <= ' ' || c == ',' || c == ']' || c == '}' {
@@ -293,41 +283,60 @@ func skipWord(s string, i int, w string) int {
 }
 
 // skipString returns the index past the closing quote of the string
-// whose text starts at s[i], or -1 when it is not closed.
+// whose text starts at s[i], or -1 when it is not closed. A backslash
+// escapes the byte after it, so a quote after an odd run of backslashes
+// does not close the string.
 func skipString(s string, i int) int {
 	for {
-		q := quoteAt(s, i)
-		if q < 0 {
+		i = quoteOrBackslash(s, i)
+		switch {
+		case i >= len(s):
 			return -1
+		case s[i] == '"':
+			return i + 1
 		}
-		// The quote is escaped when an odd number of backslashes precede
-		// it. The opening quote stops the count.
-		n := 0
-		for s[q-1-n] == '\\' {
-			n++
-		}
-		if n%2 == 0 {
-			return q + 1
-		}
-		i = q + 1
+		i += 2
 	}
 }
 
-// quoteAt returns the index of the first '"' at or after s[i], or -1.
-// Most strings in documents are short, and a plain loop finds their end
-// sooner than a call to strings.IndexByte.
-func quoteAt(s string, i int) int {
-	for end := min(i+16, len(s)); i < end; i++ {
-		if s[i] == '"' {
+// Masks for finding a byte among eight at once (see quoteOrBackslash).
+const (
+	ones    = 0x0101010101010101
+	highs   = 0x8080808080808080
+	quotes  = '"' * ones
+	slashes = '\\' * ones
+)
+
+// quoteOrBackslash returns the index of the first '"' or '\\' at or after
+// s[i], or len(s). It tests eight bytes at a time: for x = w ^ quotes, a
+// byte of w is '"' where x has a zero byte, and (x - ones) &^ x & highs
+// sets the high bit of the first such byte (bytes after it may be marked
+// wrongly, but only the lowest mark is read).
+func quoteOrBackslash(s string, i int) int {
+	if i < 0 {
+		return len(s)
+	}
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		q, b := w^quotes, w^slashes
+		if m := ((q - ones) &^ q & highs) | ((b - ones) &^ b & highs); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
 			return i
 		}
 	}
-	if i < len(s) {
-		if q := strings.IndexByte(s[i:], '"'); q >= 0 {
-			return i + q
-		}
-	}
-	return -1
+	return len(s)
+}
+
+// load64 reads s[i:i+8] as a little-endian word; the compiler turns it
+// into one load.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // skipNested returns the index past the array or object whose text starts

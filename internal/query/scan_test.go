@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/happn-go/happn/store"
 	"github.com/tidwall/gjson"
 )
 
@@ -81,7 +82,35 @@ func FuzzScan(f *testing.F) {
 			t.Fatal(err)
 		}
 		checkScan(t, indented.Bytes(), p)
+
+		// Whole criteria give the same answer with the scanner as with
+		// gjson alone, on every document, JSON or not.
+		crit := mustMarshal(t, g.criteria(0, false))
+		for _, d := range [][]byte{data, doc, indented.Bytes()} {
+			checkMatch(t, crit, d)
+		}
 	})
+}
+
+// checkMatch compares matching data by criteria crit with the scanner and
+// with gjson only (a doc with no obj takes the general path for every
+// field), for both Compile and CompileDocument.
+func checkMatch(t *testing.T, crit, data []byte) {
+	it := store.Item{Path: "/p", Data: data, Created: 1}
+	for _, compile := range []func([]byte) (*Query, error){Compile, CompileDocument} {
+		q, err := compile(crit)
+		if err != nil {
+			t.Fatalf("compile %s: %v", crit, err)
+		}
+		itp := &it
+		if !q.item {
+			itp = nil
+		}
+		general := q.root.match(&doc{text: string(data)}, nil, itp)
+		if got := q.MatchItem(it); got != general {
+			t.Fatalf("criteria %s on %q: MatchItem %v, with gjson only %v", crit, data, got, general)
+		}
+	}
 }
 
 // checkScan runs FuzzScan's checks on one document and path.
@@ -92,7 +121,7 @@ func checkScan(t *testing.T, data []byte, path string) {
 		return
 	}
 	d := newDoc(text)
-	got := d.find(fd.segs)
+	got := d.find(&fd)
 	want, wantFan := resolve(gjson.Parse(text), fd.segs)
 	if got.fan != wantFan || !sameResult(got.value(), want) {
 		t.Fatalf("%q in %q: scanner %+v (fan %d), gjson %+v (fan %d)", path, text, got.value(), got.fan, want, wantFan)

@@ -174,7 +174,7 @@ func sortValueOf(r gjson.Result) sortValue {
 // sortValueOf(d.lookup(f, it)) but straight from the raw text when it can.
 func (d *doc) sortValue(f *field, it *store.Item) sortValue {
 	if f.meta == metaNone && d.obj != "" {
-		raw, res, fan := scanPath(d.obj, f.segs)
+		raw, res, fan := d.scan(f, nil)
 		switch {
 		case res == scanAbsent, res == scanFound && fan >= 0:
 			return sortValue{rank: rankNull}
