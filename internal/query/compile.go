@@ -248,13 +248,14 @@ func (c compiler) op(conds []cond, f *field, op string, v gjson.Result, options 
 
 // inCond compiles the array of $in or $nin.
 func inCond(v gjson.Result, neg bool) cond {
-	c := cond{kind: condIn, neg: neg, set: []lit{}}
+	c := cond{kind: condIn, neg: neg, set: []lit{}, flat: true}
 	strs := 0
 	v.ForEach(func(_, e gjson.Result) bool {
 		l := compileLit(e)
 		if l.typ == gjson.String {
 			strs++
 		}
+		c.flat = c.flat && l.isScalar()
 		c.set = append(c.set, l)
 		return true
 	})

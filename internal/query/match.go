@@ -62,6 +62,7 @@ type cond struct {
 	lit  lit                 // condEq, condCmp
 	set  []lit               // condIn
 	strs map[string]struct{} // condIn with many string elements
+	flat bool                // condIn whose elements are all scalars
 	re   *regexp.Regexp      // condRegex
 	size int64               // condSize
 	sub  []cond              // condNot; condElemMatch over values
@@ -173,9 +174,14 @@ func (c *cond) holds(vs *values) bool {
 	case vs.fan >= 0:
 		hit = c.walk(vs.v, vs.segs[vs.fan:])
 	case !vs.ready:
-		if t, ok := plainScalar(vs.raw); ok {
+		t, ok := plainScalar(vs.raw)
+		switch {
+		case ok:
 			hit = c.testRaw(vs.raw, t)
-		} else {
+		case vs.raw[0] == '[' && c.elementwise():
+			hit, ok = c.testRawElements(vs.raw)
+		}
+		if !ok {
 			hit = c.test(vs.value())
 		}
 	default:

@@ -136,3 +136,32 @@ func compareRaw(raw string, t gjson.Type, l *lit) (int, bool) {
 	}
 	return 0, true
 }
+
+// elementwise reports whether c's test on an array is just its test on
+// each element (one), the array as a whole never passing: equality with a
+// scalar, $in of scalars, comparisons and $regex.
+func (c *cond) elementwise() bool {
+	switch c.kind {
+	case condEq:
+		return c.lit.isScalar()
+	case condIn:
+		return c.flat
+	case condCmp, condRegex:
+		return true
+	}
+	return false
+}
+
+// testRawElements is test for an elementwise c on the raw array arr: some
+// element passes. ok is false when the scanner cannot walk arr.
+func (c *cond) testRawElements(arr string) (hit, ok bool) {
+	end := eachElement(arr, func(e string) bool {
+		if t, plain := plainScalar(e); plain {
+			hit = c.testRaw(e, t)
+		} else {
+			hit = c.one(rawResult(e))
+		}
+		return !hit
+	})
+	return hit, end >= 0
+}

@@ -26,7 +26,7 @@ var scanConds = func() []cond {
 		`{"x":1}`, `{"x":-0}`, `{"x":1.5}`, `{"x":"a"}`, `{"x":""}`, `{"x":null}`, `{"x":true}`, `{"x":false}`,
 		`{"x":9007199254740993}`, `{"x":123456789012345678}`, `{"x":1e2}`, `{"x":[1]}`, `{"x":{}}`,
 		`{"x":{"$gt":1}}`, `{"x":{"$lte":-1.5}}`, `{"x":{"$gte":"b"}}`, `{"x":{"$lt":true}}`, `{"x":{"$gt":null}}`,
-		`{"x":{"$in":[1,"a",null,false]}}`, `{"x":{"$in":["a","b","c","d","e","f","g","h",2]}}`,
+		`{"x":{"$in":[1,"a",null,false]}}`, `{"x":{"$in":[[1],2]}}`, `{"x":{"$nin":["a",{}]}}`, `{"x":{"$in":["a","b","c","d","e","f","g","h",2]}}`,
 		`{"x":{"$regex":"^a"}}`, `{"x":{"$exists":true}}`, `{"x":{"$size":0}}`, `{"x":{"$all":[]}}`,
 		`{"x":{"$elemMatch":{"$gt":1}}}`,
 	} {
@@ -65,6 +65,7 @@ func FuzzScan(f *testing.F) {
 		{`{"a":1,}`, "b"},
 		{`{"a"`, "a"},
 		{`5`, "a"},
+		{`{"x":[1,"a",[2],{"b":1},"\u0061",null,true,1.0]}`, "x"},
 	} {
 		f.Add([]byte(s[0]), s[1])
 	}
@@ -127,11 +128,15 @@ func checkScan(t *testing.T, data []byte, path string) {
 		t.Fatalf("%q in %q: scanner %+v (fan %d), gjson %+v (fan %d)", path, text, got.value(), got.fan, want, wantFan)
 	}
 	if raw := got.raw; raw != "" {
-		if typ, ok := plainScalar(raw); ok {
-			for i := range scanConds {
-				c := &scanConds[i]
-				if c.testRaw(raw, typ) != c.test(rawResult(raw)) {
-					t.Fatalf("cond %d on %s: raw test %v, general test %v", i, raw, c.testRaw(raw, typ), c.test(rawResult(raw)))
+		for i := range scanConds {
+			c := &scanConds[i]
+			want := c.test(rawResult(raw))
+			if typ, ok := plainScalar(raw); ok && c.testRaw(raw, typ) != want {
+				t.Fatalf("cond %d on %s: raw test %v, general test %v", i, raw, !want, want)
+			}
+			if raw[0] == '[' && c.elementwise() {
+				if hit, ok := c.testRawElements(raw); ok && hit != want {
+					t.Fatalf("cond %d on %s: raw test of elements %v, general test %v", i, raw, hit, want)
 				}
 			}
 		}
