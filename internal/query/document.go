@@ -35,6 +35,11 @@ func (d *doc) parse() gjson.Result {
 // compiler move whatever d points to onto the heap.)
 func (d *doc) scan(f *field, c *keyCache) (string, scanResult, int) {
 	if f.slot == 0 || c == nil {
+		if len(f.segs) == 1 && f.segs[0].plain {
+			// The commonest path: one member of the document.
+			v, res := member(d.obj, f.segs[0].key)
+			return v, res, -1
+		}
 		return scanPath(d.obj, f.segs)
 	}
 	v, res := c.member(d.obj, f.slot-1)

@@ -116,12 +116,28 @@ func (n *node) matchField(d *doc, c *keyCache, it *store.Item) bool {
 	}
 	raw, res, fan := d.scan(&n.field, c)
 	if res == scanFound && fan < 0 {
-		// The common case, a scalar, is tested on its raw text.
-		if t, ok := plainScalar(raw); ok {
-			if len(n.conds) == 1 && n.conds[0].kind != condNot {
-				return n.conds[0].testRaw(raw, t) != n.conds[0].neg
+		// The commonest criteria, {"n":4242} and {"name":"x"}, are
+		// settled here when the value is of the literal's type.
+		if q := n.conds; len(q) == 1 && q[0].kind == condEq {
+			q := &q[0]
+			switch q.lit.typ {
+			case gjson.Number:
+				if i, ok := smallInt(raw); ok && q.lit.num.isInt {
+					return (i == q.lit.num.i) != q.neg
+				}
+			case gjson.String:
+				if raw[0] == '"' && !hasBackslash(raw) {
+					return (raw[1:len(raw)-1] == q.lit.str) != q.neg
+				}
 			}
-			return allHoldRaw(n.conds, raw, t)
+		}
+		// Otherwise a scalar is tested on its raw text.
+		if t, ok := plainScalar(raw); ok {
+			s := scalar{raw: raw, t: t}
+			if len(n.conds) == 1 && n.conds[0].kind != condNot {
+				return n.conds[0].testRaw(&s) != n.conds[0].neg
+			}
+			return allHoldRaw(n.conds, &s)
 		}
 	}
 	var vs values
@@ -177,7 +193,7 @@ func (c *cond) holds(vs *values) bool {
 		t, ok := plainScalar(vs.raw)
 		switch {
 		case ok:
-			hit = c.testRaw(vs.raw, t)
+			hit = c.testRaw(&scalar{raw: vs.raw, t: t})
 		case vs.raw[0] == '[' && c.elementwise():
 			hit, ok = c.testRawElements(vs.raw)
 		}

@@ -32,15 +32,36 @@ func hasBackslash(s string) bool {
 	return false
 }
 
-// allHoldRaw is allHold for a plain scalar value of type t as raw text.
-func allHoldRaw(cs []cond, raw string, t gjson.Type) bool {
+// scalar is a plain scalar value (see plainScalar) as raw text from the
+// scanner. Its number is decoded on first use, once for all the conds of
+// a field ({"$gte":5000,"$lt":5100}).
+type scalar struct {
+	raw     string
+	t       gjson.Type
+	num     number
+	decoded bool
+}
+
+// str is a string scalar's value: its text between the quotes.
+func (s *scalar) str() string { return s.raw[1 : len(s.raw)-1] }
+
+// number is a number scalar's value, as numberOf reads it.
+func (s *scalar) number() number {
+	if !s.decoded {
+		s.num, s.decoded = rawNumber(s.raw), true
+	}
+	return s.num
+}
+
+// allHoldRaw is allHold for a plain scalar.
+func allHoldRaw(cs []cond, s *scalar) bool {
 	for i := range cs {
 		c := &cs[i]
 		var hit bool
 		if c.kind == condNot {
-			hit = !allHoldRaw(c.sub, raw, t)
+			hit = !allHoldRaw(c.sub, s)
 		} else {
-			hit = c.testRaw(raw, t) != c.neg
+			hit = c.testRaw(s) != c.neg
 		}
 		if !hit {
 			return false
@@ -49,29 +70,28 @@ func allHoldRaw(cs []cond, raw string, t gjson.Type) bool {
 	return true
 }
 
-// testRaw is c's positive test (test) on a plain scalar (see plainScalar)
-// of type t as raw JSON text from the scanner, done without building a
-// gjson.Result: integers compare without strconv, strings without
-// copying.
-func (c *cond) testRaw(raw string, t gjson.Type) bool {
+// testRaw is c's positive test (test) on a plain scalar, done without
+// building a gjson.Result: integers compare without strconv, strings
+// without copying.
+func (c *cond) testRaw(s *scalar) bool {
 	switch c.kind {
 	case condExists:
 		return true
 	case condEq:
-		return equalRaw(raw, t, &c.lit)
+		return equalRaw(s, &c.lit)
 	case condIn:
-		if c.strs != nil && t == gjson.String {
-			_, hit := c.strs[raw[1:len(raw)-1]]
+		if c.strs != nil && s.t == gjson.String {
+			_, hit := c.strs[s.str()]
 			return hit
 		}
 		for i := range c.set {
-			if equalRaw(raw, t, &c.set[i]) {
+			if equalRaw(s, &c.set[i]) {
 				return true
 			}
 		}
 		return false
 	case condCmp:
-		d, ok := compareRaw(raw, t, &c.lit)
+		d, ok := compareRaw(s, &c.lit)
 		if !ok {
 			return false
 		}
@@ -86,7 +106,7 @@ func (c *cond) testRaw(raw string, t gjson.Type) bool {
 			return d <= 0
 		}
 	case condRegex:
-		return t == gjson.String && c.re.MatchString(raw[1:len(raw)-1])
+		return s.t == gjson.String && c.re.MatchString(s.str())
 	}
 	return false // $size and $elemMatch need an array; an empty $all never holds
 }
@@ -99,40 +119,31 @@ func rawNumber(raw string) number {
 	return numberOf(gjson.Result{Type: gjson.Number, Raw: raw, Num: rawFloat(raw)})
 }
 
-// equalRaw is equal for a scalar of type t, unescaped, as raw text.
-func equalRaw(raw string, t gjson.Type, l *lit) bool {
+// equalRaw is equal for a plain scalar.
+func equalRaw(s *scalar, l *lit) bool {
 	switch l.typ {
 	case gjson.Null, gjson.False, gjson.True:
-		return t == l.typ
+		return s.t == l.typ
 	case gjson.Number:
-		if t != gjson.Number {
-			return false
-		}
-		if l.num.isInt {
-			if i, ok := smallInt(raw); ok {
-				return i == l.num.i
-			}
-		}
-		return compareNumbers(rawNumber(raw), l.num) == 0
+		return s.t == gjson.Number && compareNumbers(s.number(), l.num) == 0
 	case gjson.String:
-		return t == gjson.String && raw[1:len(raw)-1] == l.str
+		return s.t == gjson.String && s.str() == l.str
 	}
 	return false // an array or object literal never equals a scalar
 }
 
-// compareRaw is compareScalar for a scalar of type t, unescaped, as raw
-// text.
-func compareRaw(raw string, t gjson.Type, l *lit) (int, bool) {
-	if rank(t, raw) != rank(l.typ, "") {
+// compareRaw is compareScalar for a plain scalar.
+func compareRaw(s *scalar, l *lit) (int, bool) {
+	if rank(s.t, s.raw) != rank(l.typ, "") {
 		return 0, false
 	}
 	switch l.typ {
 	case gjson.Number:
-		return compareNumbers(rawNumber(raw), l.num), true
+		return compareNumbers(s.number(), l.num), true
 	case gjson.String:
-		return strings.Compare(raw[1:len(raw)-1], l.str), true
+		return strings.Compare(s.str(), l.str), true
 	case gjson.True, gjson.False:
-		return cmp.Compare(boolRank(t), boolRank(l.typ)), true
+		return cmp.Compare(boolRank(s.t), boolRank(l.typ)), true
 	}
 	return 0, true
 }
@@ -157,7 +168,7 @@ func (c *cond) elementwise() bool {
 func (c *cond) testRawElements(arr string) (hit, ok bool) {
 	end := eachElement(arr, func(e string) bool {
 		if t, plain := plainScalar(e); plain {
-			hit = c.testRaw(e, t)
+			hit = c.testRaw(&scalar{raw: e, t: t})
 		} else {
 			hit = c.one(rawResult(e))
 		}

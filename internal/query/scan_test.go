@@ -131,7 +131,7 @@ func checkScan(t *testing.T, data []byte, path string) {
 		for i := range scanConds {
 			c := &scanConds[i]
 			want := c.test(rawResult(raw))
-			if typ, ok := plainScalar(raw); ok && c.testRaw(raw, typ) != want {
+			if typ, ok := plainScalar(raw); ok && c.testRaw(&scalar{raw: raw, t: typ}) != want {
 				t.Fatalf("cond %d on %s: raw test %v, general test %v", i, raw, !want, want)
 			}
 			if raw[0] == '[' && c.elementwise() {
