@@ -1,5 +1,7 @@
 package query
 
+import "slices"
+
 // maxKeys bounds how many top-level member names one query caches; fields
 // past it are looked up on their own.
 const maxKeys = 16
@@ -99,38 +101,36 @@ func (c *keyCache) step(obj string) {
 // there are at least two, as one field gains nothing from a cache.
 func cacheKeys(n *node) []string {
 	var keys []string
-	var walk func(n *node)
-	walk = func(n *node) {
-		for i := range n.kids {
-			walk(&n.kids[i])
-		}
-		f := &n.field
-		if n.kind != nodeField || f.meta != metaNone || len(f.segs) == 0 || !f.segs[0].plain {
-			return
-		}
-		i := 0
-		for i < len(keys) && keys[i] != f.segs[0].key {
-			i++
-		}
-		if i == maxKeys {
-			return
-		}
-		if i == len(keys) {
-			keys = append(keys, f.segs[0].key)
-		}
-		f.slot = i + 1
-	}
-	walk(n)
+	assignSlots(n, &keys)
 	if len(keys) < 2 {
-		var clear func(n *node)
-		clear = func(n *node) {
-			n.field.slot = 0
-			for i := range n.kids {
-				clear(&n.kids[i])
-			}
-		}
-		clear(n)
+		clearSlots(n)
 		return nil
 	}
 	return keys
+}
+
+func assignSlots(n *node, keys *[]string) {
+	for i := range n.kids {
+		assignSlots(&n.kids[i], keys)
+	}
+	f := &n.field
+	if n.kind != nodeField || f.meta != metaNone || len(f.segs) == 0 || !f.segs[0].plain {
+		return
+	}
+	i := slices.Index(*keys, f.segs[0].key)
+	if i < 0 {
+		if len(*keys) == maxKeys {
+			return
+		}
+		*keys = append(*keys, f.segs[0].key)
+		i = len(*keys) - 1
+	}
+	f.slot = i + 1
+}
+
+func clearSlots(n *node) {
+	n.field.slot = 0
+	for i := range n.kids {
+		clearSlots(&n.kids[i])
+	}
 }

@@ -16,30 +16,44 @@ func simplify(n node) node {
 	if n.kind != nodeAnd {
 		return n
 	}
-	var kids []node
-	for _, k := range n.kids {
-		if k.kind == nodeAnd {
-			kids = append(kids, k.kids...)
-		} else {
-			kids = append(kids, k)
+	kids := n.kids
+	if slices.ContainsFunc(kids, func(k node) bool { return k.kind == nodeAnd }) {
+		kids = nil
+		for _, k := range n.kids {
+			if k.kind == nodeAnd {
+				kids = append(kids, k.kids...)
+			} else {
+				kids = append(kids, k)
+			}
 		}
 	}
-	var out []node
-	for _, k := range kids {
+	out := kids[:0] // compacts in place: out never passes i
+	for i := range kids {
+		k := &kids[i]
 		if k.kind == nodeField {
-			j := slices.IndexFunc(out, func(o node) bool { return o.kind == nodeField && sameField(&o.field, &k.field) })
-			if j >= 0 {
+			if j := sameFieldAt(out, &k.field); j >= 0 {
 				out[j].conds = slices.Concat(out[j].conds, k.conds)
 				continue
 			}
 		}
-		out = append(out, k)
+		out = append(out, *k)
 	}
 	if len(out) == 1 {
 		return out[0]
 	}
 	n.kids = out
 	return n
+}
+
+// sameFieldAt returns the index of the field node in nodes on field f, or
+// -1.
+func sameFieldAt(nodes []node, f *field) int {
+	for j := range nodes {
+		if nodes[j].kind == nodeField && sameField(&nodes[j].field, f) {
+			return j
+		}
+	}
+	return -1
 }
 
 // sameField reports whether a and b address the same value.
