@@ -27,7 +27,7 @@
 // Speed: a search runs MatchItem over every scanned item, so matching
 // neither parses documents nor allocates. A small scanner (scan.go) finds
 // the members criteria name by stepping over the text of the others, and
-// most tests run on a value's raw text (rawtest.go): integers compare
+// most tests run on a value's raw text (rawcond.go): integers compare
 // without strconv, strings without copying. Whatever the scanner cannot
 // settle (an escaped member name, malformed text, arrays to fan out over)
 // goes through gjson, as everything once did, so both paths give the same

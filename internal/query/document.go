@@ -82,7 +82,8 @@ func scanned(raw string, res scanResult, fan int, segs []seg) values {
 }
 
 // lookup returns the value of f in the document (or the item's metadata)
-// without fanning out over arrays, like field.lookup.
+// without fanning out over arrays: a path that would need to is missing.
+// Sort keys use it.
 func (d *doc) lookup(f *field, it *store.Item) gjson.Result {
 	if f.meta != metaNone {
 		return metaValue(it, f.meta)

@@ -111,14 +111,6 @@ func (c *cond) testRaw(s *scalar) bool {
 	return false // $size and $elemMatch need an array; an empty $all never holds
 }
 
-// rawNumber is numberOf for a raw number.
-func rawNumber(raw string) number {
-	if i, ok := smallInt(raw); ok {
-		return number{f: float64(i), i: i, isInt: true}
-	}
-	return numberOf(gjson.Result{Type: gjson.Number, Raw: raw, Num: rawFloat(raw)})
-}
-
 // equalRaw is equal for a plain scalar.
 func equalRaw(s *scalar, l *lit) bool {
 	switch l.typ {
