@@ -15,7 +15,7 @@ type markCodec struct{ protocol.Codec }
 
 func (markCodec) Name() string { return "test_mark" }
 
-func (c markCodec) AppendResponse(b []byte, r *protocol.Response, data []byte, m *protocol.ResponseMeta) []byte {
+func (c markCodec) AppendResponse(b []byte, r protocol.Response, data []byte, m protocol.ResponseMeta) []byte {
 	b = append(b, `{"mark":true,"frame":`...)
 	return append(c.Codec.AppendResponse(b, r, data, m), '}')
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-func itemMeta(it *store.Item) *protocol.ItemMeta {
-	return &protocol.ItemMeta{Path: it.Path, Created: it.Created, Modified: it.Modified, ModifiedBy: it.ModifiedBy}
+func itemMeta(it *store.Item) protocol.ItemMeta {
+	return protocol.ItemMeta{Path: it.Path, Created: it.Created, Modified: it.Modified, ModifiedBy: it.ModifiedBy}
 }
 
 // username returns the session's username, or "" when it has none.
@@ -102,14 +102,14 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		ev.patch = data
 	}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
-		m := &protocol.ResponseMeta{Item: itemMeta(&it)}
+		m := protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true}
 		if o.PublishResults && res != nil {
 			m.PublishResults = res.AppendResult(nil)
 		}
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
-			ss.send(ss.codec().AppendNoDataResponse(nil, &r, it.Path))
+			ss.send(ss.codec().AppendNoDataResponse(nil, r, it.Path))
 			return
 		}
 		ss.ok(req, it.Data, m, published)
@@ -128,10 +128,10 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
-			ss.send(ss.codec().AppendNoDataResponse(nil, &r, req.Path))
+			ss.send(ss.codec().AppendNoDataResponse(nil, r, req.Path))
 			return
 		}
-		ss.ok(req, ev.data, &protocol.ResponseMeta{Item: &protocol.ItemMeta{Path: req.Path}}, published)
+		ss.ok(req, ev.data, protocol.ResponseMeta{Item: protocol.ItemMeta{Path: req.Path}, HasItem: true}, published)
 	})
 }
 
@@ -172,7 +172,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 	b = protocol.AppendString(b, gauge.Str)
 	ev.data = append(b, '}')
 	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ *protocol.PublishResult) {
-		ss.ok(req, ev.data, nil, published)
+		ss.ok(req, ev.data, protocol.ResponseMeta{}, published)
 	})
 }
 
@@ -215,7 +215,8 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 	snapshot := []byte(`{"data":`)
 	snapshot = append(snapshot, cur.Data...)
 	snapshot = append(snapshot, `,"_meta":`...)
-	snapshot = protocol.AppendMeta(snapshot, itemMeta(&cur))
+	meta := itemMeta(&cur)
+	snapshot = protocol.AppendMeta(snapshot, &meta)
 	snapshot = append(snapshot, '}')
 	tagPath := tagRoot + req.Path + "/" + ss.srv.siblings.Next()
 	it, err := ss.srv.store.Update(ctx, tagPath, func(*store.Item) (store.Change, error) {
@@ -227,6 +228,6 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 	}
 	ev.data, ev.created, ev.modified = it.Data, it.Created, it.Modified
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
-		ss.ok(req, it.Data, &protocol.ResponseMeta{Item: itemMeta(&it), Tag: o.Tag}, published)
+		ss.ok(req, it.Data, protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true, Tag: o.Tag}, published)
 	})
 }

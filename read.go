@@ -129,14 +129,14 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 			return
 		}
 		if !ok || (sp.criteria != nil && !sp.criteria.MatchItem(it)) {
-			ss.ok(req, nil, nil, false)
+			ss.ok(req, nil, protocol.ResponseMeta{}, false)
 			return
 		}
 		data := it.Data
 		if sp.fields != nil {
 			data = sp.fields.Apply(data)
 		}
-		ss.ok(req, data, &protocol.ResponseMeta{Item: itemMeta(&it)}, false)
+		ss.ok(req, data, protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true}, false)
 		return
 	}
 	items, err := ss.srv.find(ctx, path, sp)
@@ -146,7 +146,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 	}
 	if o.CountOnly {
 		// happn-3 crashes on this request; answer it with the count.
-		ss.ok(req, countValue(len(items)), nil, false)
+		ss.ok(req, countValue(len(items)), protocol.ResponseMeta{}, false)
 		return
 	}
 	size := 64
@@ -163,15 +163,15 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		it := &items[i]
 		switch {
 		case o.PathOnly:
-			b = codec.AppendItem(b, nil, &protocol.ItemMeta{Path: it.Path})
+			b = codec.AppendItem(b, nil, protocol.ItemMeta{Path: it.Path})
 		case sp.fields != nil:
-			b = codec.AppendItem(b, sp.fields.Apply(it.Data), &protocol.ItemMeta{Path: it.Path})
+			b = codec.AppendItem(b, sp.fields.Apply(it.Data), protocol.ItemMeta{Path: it.Path})
 		default:
 			b = codec.AppendItem(b, it.Data, itemMeta(it))
 		}
 	}
 	r := ss.response(req)
-	ss.send(codec.AppendArrayEnd(b, &r))
+	ss.send(codec.AppendArrayEnd(b, r))
 }
 
 func countValue(n int) []byte {
@@ -199,7 +199,7 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 			ss.fail(req, err)
 			return
 		}
-		ss.ok(req, countValue(n), nil, false)
+		ss.ok(req, countValue(n), protocol.ResponseMeta{}, false)
 		return
 	}
 	sp.skip, sp.limit, sp.sort = 0, 0, nil
@@ -208,7 +208,7 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	ss.ok(req, countValue(len(items)), nil, false)
+	ss.ok(req, countValue(len(items)), protocol.ResponseMeta{}, false)
 }
 
 // remove deletes one item or every item matching a pattern and publishes
@@ -238,7 +238,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	data = append(data, '}')
 	ev := &event{action: pubsub.Remove, path: path, publisher: ss, eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
-		ss.ok(req, data, &protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
+		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})
 }
 

@@ -220,7 +220,7 @@ func (ss *session) replyUndecoded(frame []byte, e *Error) {
 		return
 	}
 	r := protocol.Response{Protocol: ss.proto(), Action: root.Get("action").String(), EventID: []byte(eid.Raw)}
-	ss.send(ss.codec().AppendError(nil, &r, e.wire()))
+	ss.send(ss.codec().AppendError(nil, r, *e.wire()))
 }
 
 // response returns the response fields for req.
@@ -231,14 +231,14 @@ func (ss *session) response(req *protocol.Request) protocol.Response {
 // fail sends an error response to req.
 func (ss *session) fail(req *protocol.Request, err error) {
 	r := ss.response(req)
-	ss.send(ss.codec().AppendError(nil, &r, asError(err).wire()))
+	ss.send(ss.codec().AppendError(nil, r, *asError(err).wire()))
 }
 
 // ok sends a successful single-object response.
-func (ss *session) ok(req *protocol.Request, data []byte, m *protocol.ResponseMeta, published bool) {
+func (ss *session) ok(req *protocol.Request, data []byte, m protocol.ResponseMeta, published bool) {
 	r := ss.response(req)
 	r.Published = published
-	ss.send(ss.codec().AppendResponse(make([]byte, 0, responseSize(data, req)), &r, data, m))
+	ss.send(ss.codec().AppendResponse(make([]byte, 0, responseSize(data, req)), r, data, m))
 }
 
 // responseSize estimates the bytes of a response to req carrying data,

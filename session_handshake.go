@@ -24,7 +24,7 @@ func (ss *session) configure(req *protocol.Request) {
 	ss.protocol.Store(&name)
 	ss.version = data.Get("version").String()
 	ss.browser = data.Get("browser").Bool()
-	ss.ok(req, nil, nil, false)
+	ss.ok(req, nil, protocol.ResponseMeta{}, false)
 }
 
 // describe tells the client the server's name and whether it is secure.
@@ -41,7 +41,7 @@ func (ss *session) describe(req *protocol.Request) {
 		b = append(b, `,"cookieName":"happn_token"`...)
 	}
 	b = append(b, '}')
-	ss.ok(req, b, nil, false)
+	ss.ok(req, b, protocol.ResponseMeta{}, false)
 }
 
 // login authenticates the session and answers with the session record.

@@ -79,13 +79,13 @@ func (ss *session) prepareEncryption(offer *encryptionOffer) (*security.PayloadC
 // the last plain frame.
 func (ss *session) sendLoginResponse(req *protocol.Request, record []byte, c *security.PayloadCipher) {
 	if c == nil {
-		ss.ok(req, record, nil, false)
+		ss.ok(req, record, protocol.ResponseMeta{}, false)
 		return
 	}
 	ss.sec.sendMu.Lock()
 	defer ss.sec.sendMu.Unlock()
 	r := ss.response(req)
-	frame := protocol.AppendResponse(nil, &r, record, nil)
+	frame := ss.codec().AppendResponse(nil, r, record, protocol.ResponseMeta{})
 	if layers := ss.srv.cfg.OutboundLayers; len(layers) > 0 {
 		m := Message{SessionID: ss.id, Frame: frame}
 		if runLayers(context.Background(), layers, &m) != nil {
@@ -161,7 +161,7 @@ func (ss *session) secureAction(ctx context.Context, req *protocol.Request) {
 		d := protocol.AppendString([]byte(`{"nonce":`), nonce)
 		d = append(d, '}')
 		r := ss.response(req)
-		frame := protocol.AppendResponse(nil, &r, d, nil)
+		frame := ss.codec().AppendResponse(nil, r, d, protocol.ResponseMeta{})
 		out := protocol.AppendString([]byte(`{"nonce":`), nonce)
 		out = append(out, ',')
 		ss.send(append(out, frame[1:]...))
@@ -181,9 +181,9 @@ func (ss *session) secureAction(ctx context.Context, req *protocol.Request) {
 			ss.fail(req, wireError(err))
 			return
 		}
-		ss.ok(req, nil, nil, false)
+		ss.ok(req, nil, protocol.ResponseMeta{}, false)
 	case protocol.ActionDisconnectChildSessions:
-		ss.ok(req, nil, nil, false)
+		ss.ok(req, nil, protocol.ResponseMeta{}, false)
 		for _, other := range ss.srv.liveSessions() {
 			if other != ss {
 				if oid := other.identity.Load(); oid != nil && oid.ParentID == ss.id {
@@ -197,7 +197,7 @@ func (ss *session) secureAction(ctx context.Context, req *protocol.Request) {
 			ss.fail(req, wireError(err))
 			return
 		}
-		ss.ok(req, nil, nil, false)
+		ss.ok(req, nil, protocol.ResponseMeta{}, false)
 	}
 }
 

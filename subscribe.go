@@ -78,7 +78,7 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	if !o.InitialCallback && !o.InitialEmit {
 		b := []byte(`{"id":`)
 		b = protocol.AppendString(b, sub.ref)
-		ss.ok(req, append(b, '}'), nil, false)
+		ss.ok(req, append(b, '}'), protocol.ResponseMeta{}, false)
 		return
 	}
 	items, err := ss.initialValues(ctx, pattern, depth)
@@ -91,10 +91,10 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = protocol.AppendItem(b, items[i].Data, itemMeta(&items[i]))
+		b = ss.codec().AppendItem(b, items[i].Data, itemMeta(&items[i]))
 	}
 	b = append(b, ']')
-	ss.ok(req, b, &protocol.ResponseMeta{ReferenceID: sub.ref}, false)
+	ss.ok(req, b, protocol.ResponseMeta{ReferenceID: sub.ref}, false)
 }
 
 // subscribe records a subscription and adds it to the server's index.
@@ -194,7 +194,7 @@ func (ss *session) off(req *protocol.Request) {
 			n++
 		}
 		ss.subsMu.Unlock()
-		ss.ok(req, append(removed, "]}"...), nil, false)
+		ss.ok(req, append(removed, "]}"...), protocol.ResponseMeta{}, false)
 		return
 	}
 	sub := ss.subs[ref.String()]
@@ -210,7 +210,7 @@ func (ss *session) off(req *protocol.Request) {
 	b = append(b, "]}"...)
 	ss.unsubscribe(sub)
 	ss.subsMu.Unlock()
-	ss.ok(req, b, nil, false)
+	ss.ok(req, b, protocol.ResponseMeta{}, false)
 }
 
 // appendRecord appends the subscription record happn-3 echoes in off
@@ -251,5 +251,5 @@ func (ss *session) appendRecord(b []byte, sub *subscription) []byte {
 func (ss *session) ack(req *protocol.Request) {
 	id := gjson.ParseBytes(req.Data).String()
 	ss.srv.acks.ack(ss, id)
-	ss.ok(req, nil, nil, false)
+	ss.ok(req, nil, protocol.ResponseMeta{}, false)
 }

@@ -17,13 +17,16 @@ type Codec interface {
 	DecodeRequest(frame []byte) (Request, error)
 	// AppendResponse, AppendNoDataResponse and AppendError encode the
 	// answers to a request.
-	AppendResponse(b []byte, r *Response, data []byte, m *ResponseMeta) []byte
-	AppendNoDataResponse(b []byte, r *Response, path string) []byte
-	AppendError(b []byte, r *Response, e *Error) []byte
+	//
+	// Arguments are passed by value: a pointer given to an interface
+	// method escapes to the heap, and these run for every request.
+	AppendResponse(b []byte, r Response, data []byte, m ResponseMeta) []byte
+	AppendNoDataResponse(b []byte, r Response, path string) []byte
+	AppendError(b []byte, r Response, e Error) []byte
 	// AppendItem and AppendArrayEnd encode a list answer: b starts with
 	// '[', items are appended separated by commas, then AppendArrayEnd.
-	AppendItem(b []byte, data []byte, m *ItemMeta) []byte
-	AppendArrayEnd(b []byte, r *Response) []byte
+	AppendItem(b []byte, data []byte, m ItemMeta) []byte
+	AppendArrayEnd(b []byte, r Response) []byte
 	// AppendPublicationPrefix and AppendPublicationSuffix encode an event
 	// in two parts, so that a fan-out encodes the shared part once.
 	AppendPublicationPrefix(b []byte, p *Publication) []byte
@@ -65,15 +68,15 @@ type happn4 struct{}
 
 func (happn4) Name() string                                { return ProtocolHappn4 }
 func (happn4) DecodeRequest(frame []byte) (Request, error) { return DecodeRequest(frame) }
-func (happn4) AppendResponse(b []byte, r *Response, data []byte, m *ResponseMeta) []byte {
-	return AppendResponse(b, r, data, m)
+func (happn4) AppendResponse(b []byte, r Response, data []byte, m ResponseMeta) []byte {
+	return AppendResponse(b, &r, data, &m)
 }
-func (happn4) AppendNoDataResponse(b []byte, r *Response, path string) []byte {
-	return AppendNoDataResponse(b, r, path)
+func (happn4) AppendNoDataResponse(b []byte, r Response, path string) []byte {
+	return AppendNoDataResponse(b, &r, path)
 }
-func (happn4) AppendError(b []byte, r *Response, e *Error) []byte   { return AppendError(b, r, e) }
-func (happn4) AppendItem(b []byte, data []byte, m *ItemMeta) []byte { return AppendItem(b, data, m) }
-func (happn4) AppendArrayEnd(b []byte, r *Response) []byte          { return AppendArrayEnd(b, r) }
+func (happn4) AppendError(b []byte, r Response, e Error) []byte    { return AppendError(b, &r, &e) }
+func (happn4) AppendItem(b []byte, data []byte, m ItemMeta) []byte { return AppendItem(b, data, &m) }
+func (happn4) AppendArrayEnd(b []byte, r Response) []byte          { return AppendArrayEnd(b, &r) }
 func (happn4) AppendPublicationPrefix(b []byte, p *Publication) []byte {
 	return p.AppendPrefix(b)
 }

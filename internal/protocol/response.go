@@ -33,7 +33,9 @@ type ItemMeta struct {
 // ResponseMeta holds the optional _meta fields that precede the response
 // fields in a single-object response.
 type ResponseMeta struct {
-	Item        *ItemMeta
+	// Item is the item's metadata, when HasItem.
+	Item        ItemMeta
+	HasItem     bool
 	Timestamp   int64  // remove responses
 	Path        string // remove and publish responses: the request path
 	Tag         string // tag sets
@@ -89,8 +91,8 @@ func AppendResponse(b []byte, r *Response, data []byte, m *ResponseMeta) []byte 
 	b = AppendKey(b, "_meta")
 	b = append(b, '{')
 	if m != nil {
-		if m.Item != nil {
-			b = appendItemMeta(b, m.Item)
+		if m.HasItem {
+			b = appendItemMeta(b, &m.Item)
 		}
 		if m.Timestamp != 0 {
 			b = appendIntField(b, "timestamp", m.Timestamp)
