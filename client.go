@@ -197,7 +197,7 @@ func (c *Client) internalCall(ctx context.Context, action, path string, hasPath 
 
 // callID is call with an eventId the caller has taken from nextID.
 func (c *Client) callID(ctx context.Context, id int64, internal bool, action, path string, hasPath bool, data, options []byte) (*message, error) {
-	frame := make([]byte, 0, 96+len(path)+len(data)+len(options))
+	frame := make([]byte, 0, 160+len(path)+len(data)+len(options))
 	frame = append(frame, `{"action":`...)
 	frame = protocol.AppendString(frame, action)
 	frame = append(frame, `,"eventId":`...)

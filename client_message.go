@@ -88,7 +88,9 @@ func (m *message) item() *Item {
 	if !m.data.Exists() || m.data.Type == gjson.Null {
 		return nil
 	}
-	return &Item{Data: json.RawMessage(m.data.Raw), Meta: parseItemMeta(m.meta)}
+	// The frame is this message's own allocation, never reused: the item
+	// can share it instead of copying its data.
+	return &Item{Data: json.RawMessage(unsafeBytes(m.data.Raw)), Meta: parseItemMeta(m.meta)}
 }
 
 // items returns the items of an array response (its last element is the

@@ -22,7 +22,14 @@ type searchSpec struct {
 	limit    int
 }
 
+// noSearch is the spec of a request without criteria, sort, projection
+// or paging; it is never modified.
+var noSearch = &searchSpec{}
+
 func compileSearch(o *protocol.Options) (*searchSpec, error) {
+	if len(o.Criteria) == 0 && len(o.Sort) == 0 && len(o.Fields) == 0 && o.Skip == 0 && o.Limit == 0 {
+		return noSearch, nil
+	}
 	sp := &searchSpec{skip: o.Skip, limit: o.Limit}
 	var err error
 	if len(o.Criteria) > 0 {
@@ -202,8 +209,8 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.ok(req, countValue(n), protocol.ResponseMeta{}, false)
 		return
 	}
-	sp.skip, sp.limit, sp.sort = 0, 0, nil
-	items, err := ss.srv.find(ctx, path, sp)
+	counting := searchSpec{criteria: sp.criteria} // no paging, no sorting
+	items, err := ss.srv.find(ctx, path, &counting)
 	if err != nil {
 		ss.fail(req, err)
 		return
