@@ -50,6 +50,15 @@ func compileSearch(o *protocol.Options) (*searchSpec, error) {
 	return sp, nil
 }
 
+// view reads one item for answering a request: without a copy when the
+// store offers read-only views.
+func (s *Server) view(ctx context.Context, path string) (store.Item, bool, error) {
+	if v, ok := s.store.(store.Viewer); ok {
+		return v.View(ctx, path)
+	}
+	return s.store.Get(ctx, path)
+}
+
 // coversSystem reports whether a data pattern can match a /_SYSTEM path.
 func coversSystem(pattern string) bool {
 	if !wildcard.HasWildcard(pattern) {
@@ -130,7 +139,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		return
 	}
 	if !wildcard.HasWildcard(path) && !o.PathOnly && !o.CountOnly {
-		it, ok, err := ss.srv.store.Get(ctx, path)
+		it, ok, err := ss.srv.view(ctx, path)
 		if err != nil {
 			ss.fail(req, err)
 			return

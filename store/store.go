@@ -106,6 +106,13 @@ type Counter interface {
 	Count(ctx context.Context, pattern string) (int, error)
 }
 
+// Viewer is an optional capability: Get without copying the document.
+// The returned Item is a read-only view, like Scan's; the server uses it
+// to answer reads, which only encode the data.
+type Viewer interface {
+	View(ctx context.Context, path string) (item Item, ok bool, err error)
+}
+
 // ErrClosed is returned by every method of a closed store.
 var ErrClosed = errors.New("store: closed")
 

@@ -58,6 +58,7 @@ import (
 var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Counter = (*Store)(nil)
+	_ store.Viewer  = (*Store)(nil)
 )
 
 // SyncPolicy says how often the file is flushed to stable storage. It

@@ -10,6 +10,16 @@ import (
 
 // Get returns the item stored at exactly path.
 func (s *Store) Get(ctx context.Context, path string) (store.Item, bool, error) {
+	return s.get(ctx, path, decodeRecord)
+}
+
+// View is Get without the copy: the Item is a read-only view
+// (store.Viewer).
+func (s *Store) View(ctx context.Context, path string) (store.Item, bool, error) {
+	return s.get(ctx, path, decodeView)
+}
+
+func (s *Store) get(ctx context.Context, path string, decode func(path, v string) (store.Item, error)) (store.Item, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Item{}, false, err
 	}
@@ -30,7 +40,7 @@ func (s *Store) Get(ctx context.Context, path string) (store.Item, bool, error) 
 		return store.Item{}, false, s.fail(err)
 	}
 	// Decoded after the read lock is gone: buntdb values are immutable.
-	it, err := decodeRecord(path, v)
+	it, err := decode(path, v)
 	if err != nil {
 		return store.Item{}, false, s.fail(err)
 	}

@@ -26,6 +26,7 @@ import (
 var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Counter = (*Store)(nil)
+	_ store.Viewer  = (*Store)(nil)
 )
 
 // entry is what the tree holds: the path it is ordered by, kept inline so
@@ -98,20 +99,35 @@ func New() *Store {
 
 // Get returns the item stored at exactly path.
 func (s *Store) Get(ctx context.Context, path string) (store.Item, bool, error) {
-	if err := ctx.Err(); err != nil {
+	e, ok, err := s.lookup(ctx, path)
+	if !ok {
 		return store.Item{}, false, err
+	}
+	return e.item(), true, nil
+}
+
+// View is Get without the copy: the Item is a read-only view
+// (store.Viewer).
+func (s *Store) View(ctx context.Context, path string) (store.Item, bool, error) {
+	e, ok, err := s.lookup(ctx, path)
+	if !ok {
+		return store.Item{}, false, err
+	}
+	return e.view(), true, nil
+}
+
+func (s *Store) lookup(ctx context.Context, path string) (entry, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return entry{}, false, err
 	}
 	s.mu.RLock()
 	if s.tree == nil {
 		s.mu.RUnlock()
-		return store.Item{}, false, store.ErrClosed
+		return entry{}, false, store.ErrClosed
 	}
 	e, ok := s.tree.Get(entry{path: path})
 	s.mu.RUnlock()
-	if !ok {
-		return store.Item{}, false, nil
-	}
-	return e.item(), true, nil
+	return e, ok, nil
 }
 
 // Update atomically replaces the item at path with what fn returns. fn runs
