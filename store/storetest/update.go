@@ -20,6 +20,30 @@ var updateChecks = []check{
 	{"InvalidData", testInvalidData},
 	{"DataVerbatim", testDataVerbatim},
 	{"PathsVerbatim", testPathsVerbatim},
+	{"View", testView},
+}
+
+// testView checks the optional store.Viewer: View answers exactly as Get.
+func testView(t *testing.T, open func() store.Store) {
+	s := open()
+	v, ok := s.(store.Viewer)
+	if !ok {
+		t.Skip("the store does not implement store.Viewer")
+	}
+	put(t, s, "/v", `{"a":1}`)
+	for _, p := range []string{"/v", "/missing"} {
+		got, gotOK, err := v.View(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantOK, _ := s.Get(t.Context(), p)
+		if gotOK != wantOK {
+			t.Fatalf("View(%q) found=%v, Get found=%v", p, gotOK, wantOK)
+		}
+		if gotOK {
+			sameItem(t, "View "+p, got, want)
+		}
+	}
 }
 
 func testGetMissing(t *testing.T, open func() store.Store) {
