@@ -140,12 +140,12 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *event) {
 	by := gjson.ParseBytes(req.Options.Increment)
 	if by.Type != gjson.Number {
-		ss.fail(req, systemError("increment option value must be a number"))
+		ss.fail(req, dataError("increment option value must be a number"))
 		return
 	}
 	gauge := gjson.ParseBytes(req.Data)
 	if gauge.Type != gjson.String {
-		ss.fail(req, systemError("invalid increment counter field name, must be a string"))
+		ss.fail(req, dataError("invalid increment counter field name, must be a string"))
 		return
 	}
 	var value float64
@@ -187,7 +187,7 @@ const tagRoot = "/_TAGS"
 func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 	o := &req.Options
 	if !o.NullValue && len(req.Data) > 0 && string(req.Data) != "null" {
-		ss.fail(req, systemError("Cannot set tag with new data."))
+		ss.fail(req, dataError("Cannot set tag with new data."))
 		return
 	}
 	by := ss.username()
@@ -205,7 +205,7 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 		var ok bool
 		cur, ok, err = ss.srv.store.Get(ctx, req.Path)
 		if err == nil && !ok {
-			err = systemError("tagged item vanished")
+			err = dataError("tagged item vanished")
 		}
 	}
 	if err != nil {

@@ -84,6 +84,12 @@ func systemError(msg string) *Error {
 	return &Error{Name: "SystemError", Code: 500, Message: msg}
 }
 
+// dataError is a SystemError from the data actions, with the reason
+// happn-3's data service gives its errors.
+func dataError(msg string) *Error {
+	return &Error{Name: "SystemError", Code: 500, Message: msg, Reason: "DataService"}
+}
+
 func accessDenied(code int, msg string) *Error {
 	return &Error{Name: "AccessDenied", Code: code, Message: msg}
 }

@@ -34,17 +34,17 @@ func compileSearch(o *protocol.Options) (*searchSpec, error) {
 	var err error
 	if len(o.Criteria) > 0 {
 		if sp.criteria, err = query.Compile(o.Criteria); err != nil {
-			return nil, systemError(err.Error())
+			return nil, dataError(err.Error())
 		}
 	}
 	if len(o.Sort) > 0 {
 		if sp.sort, err = query.CompileSort(o.Sort); err != nil {
-			return nil, systemError(err.Error())
+			return nil, dataError(err.Error())
 		}
 	}
 	if len(o.Fields) > 0 {
 		if sp.fields, err = query.CompileFields(o.Fields); err != nil {
-			return nil, systemError(err.Error())
+			return nil, dataError(err.Error())
 		}
 	}
 	return sp, nil

@@ -124,7 +124,7 @@ func incrementGauge(old []byte, gauge string, by float64) ([]byte, float64, erro
 			current = v.Num
 		case gjson.Null:
 		default:
-			return nil, 0, systemError("cannot increment " + gauge + ": its value is not a number")
+			return nil, 0, dataError("cannot increment " + gauge + ": its value is not a number")
 		}
 	} else {
 		old = []byte(`{}`)
