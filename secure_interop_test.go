@@ -30,7 +30,7 @@ func startHappn3Client(t *testing.T, version, port, user, pass, pattern string) 
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		t.Fatal("node is needed for this test: install Node.js 18 or later")
 	}
 	modules, _ := filepath.Abs(filepath.Join("compat", "node_modules"))
 	if _, err := os.Stat(filepath.Join(modules, "happn-3")); err != nil {

@@ -14,7 +14,7 @@ import (
 func TestScriptParses(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Fatal("node is needed for this test: install Node.js 18 or later")
 	}
 	file := filepath.Join(t.TempDir(), "happn-client.js")
 	if err := os.WriteFile(file, script, 0o600); err != nil {
@@ -30,7 +30,7 @@ func TestScriptParses(t *testing.T) {
 func TestScriptAPI(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Fatal("node is needed for this test: install Node.js 18 or later")
 	}
 	file := filepath.Join(t.TempDir(), "happn-client.js")
 	if err := os.WriteFile(file, script, 0o600); err != nil {

@@ -171,9 +171,7 @@ func freePort(t *testing.T) int {
 // process that outlives its deadline is killed together with what it
 // started.
 func TestStartNodeDeadline(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
+	requireNode(t)
 	// The parent starts a child that would run forever, prints its pid,
 	// and ignores SIGTERM itself, so only the SIGKILL escalation ends it.
 	script := `const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
