@@ -1,7 +1,8 @@
-package happn_test
+package compat
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -13,13 +14,14 @@ import (
 	"time"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/security"
 )
 
-// The real happn-3 clients (13.x and 12.x, from compat/node_modules)
+// The real happn-3 clients (13.x and 12.x, from node_modules)
 // against a secure Go server whose directory the test changes through
 // Server.Security(): what no wire-only conformance scenario can do.
 
-// happn3Client is a running testdata/secure-interop-client.js.
+// happn3Client is a running secure-interop-client.js.
 type happn3Client struct {
 	t     *testing.T
 	stdin io.WriteCloser
@@ -28,15 +30,9 @@ type happn3Client struct {
 
 func startHappn3Client(t *testing.T, version, port, user, pass, pattern string) *happn3Client {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is needed for this test: install Node.js 18 or later")
-	}
-	modules, _ := filepath.Abs(filepath.Join("compat", "node_modules"))
-	if _, err := os.Stat(filepath.Join(modules, "happn-3")); err != nil {
-		t.Skip("compat/node_modules is not installed (cd compat && npm ci)")
-	}
-	cmd := exec.Command(node, filepath.Join("testdata", "secure-interop-client.js"), version, port, user, pass, pattern)
+	requireNode(t)
+	modules, _ := filepath.Abs("node_modules")
+	cmd := exec.Command("node", "secure-interop-client.js", version, port, user, pass, pattern)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -93,7 +89,14 @@ func (c *happn3Client) command(cmd string) {
 func TestHappn3ClientsFollowSecurityChanges(t *testing.T) {
 	for _, version := range []string{"v13", "v12"} {
 		t.Run(version, func(t *testing.T) {
-			srv, err := happn.New(secureConfig())
+			srv, err := happn.New(happn.Config{
+				Secure:        true,
+				AdminPassword: "admin-pw",
+				Groups: []security.Group{{Name: "readers", Permissions: security.Permissions{
+					"/shared/*": {Actions: []string{"get", "on"}},
+				}}},
+				Users: []security.User{{Username: "rita", Password: "rita-pw", Groups: []string{"readers"}}},
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +108,8 @@ func TestHappn3ClientsFollowSecurityChanges(t *testing.T) {
 			go hs.Serve(l)
 			t.Cleanup(func() { hs.Close(); srv.Close() })
 			_, port, _ := net.SplitHostPort(l.Addr().String())
-			ctx := secCtx(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
 			admin, err := srv.AdminClient(ctx)
 			if err != nil {
 				t.Fatal(err)
