@@ -33,6 +33,16 @@
  * backs off (500 ms, doubling with jitter, capped by reconnect.max), opens a new socket, logs in
  * again with the same credentials and re-creates every subscription.
  *
+ * Payload encryption (happn-go servers with EncryptPayloads; docs/payload-encryption.md):
+ * create({..., encryptPayloads: true}) offers an ephemeral ECDH P-256 key at login, agrees one
+ * AES-256-GCM key per direction from the login response (HKDF-SHA256) and from then on seals every
+ * frame it sends and opens every frame it receives, all with WebCrypto (so the page must be a secure
+ * context: https, or http on localhost/127.0.0.1). Heartbeats stay plain. A frame from the server
+ * that does not open (altered, replayed, out of order, not sealed) ends the connection, which then
+ * reconnects with new keys like any dropped one. A server that does not agree makes create() reject
+ * with an Error named EncryptionRefused (code 'ENCRYPTION_REFUSED'); a server that requires
+ * encryption refuses a client without it with AccessDenied 403. happn-3 servers do not encrypt.
+ *
  * This is our own implementation written from the protocol description, not a copy of happn-3's
  * client; behaviour that intentionally differs from happn-3 is marked "Differs from happn-3".
  */
@@ -208,7 +218,8 @@
   function bytesToB64(buf) {
     var bytes = new Uint8Array(buf);
     var bin = '';
-    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    // In slices: a sealed frame can be megabytes, too many arguments for one fromCharCode call.
+    for (var i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return btoa(bin);
   }
 
@@ -248,10 +259,11 @@
     return derTLV(0x30, body);
   }
 
-  function subtle() {
+  // subtle returns WebCrypto's SubtleCrypto; what names the feature that needs it, for the error.
+  function subtle(what) {
     var c = typeof crypto !== 'undefined' ? crypto : root.crypto;
     if (!c || !c.subtle)
-      throw new Error('digest login needs WebCrypto (crypto.subtle), which browsers offer only on https or localhost pages');
+      throw new Error((what || 'digest login') + ' needs WebCrypto (crypto.subtle), which browsers offer only on https or localhost pages');
     return c.subtle;
   }
 
@@ -272,6 +284,182 @@
       return subtle().sign({ name: 'RSASSA-PKCS1-v1_5' }, key, b64ToBytes(nonce));
     }).then(bytesToB64);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Payload encryption (docs/payload-encryption.md, scheme p256-hkdf-sha256-aes256gcm-v1), the
+  // browser's side of what the Go client does. The login offers an ephemeral ECDH P-256 public key;
+  // the login response (the last plain frame) carries the server's; both sides derive one AES-256-GCM
+  // key per direction with HKDF-SHA256, and from then on every frame but the Primus heartbeat strings
+  // travels as {"sealed":"<base64(seq ‖ ciphertext ‖ tag)>"}. seq is an 8-byte big-endian counter per
+  // direction, the low 8 bytes of the 12-byte nonce; each side accepts only the next one, so a
+  // replayed, reordered, dropped, altered or unsealed frame ends the connection.
+  // ---------------------------------------------------------------------------------------------
+
+  var PAYLOAD_SCHEME = 'p256-hkdf-sha256-aes256gcm-v1';
+  var SEALED_PREFIX = '{"sealed":"';
+  var SEALED_SUFFIX = '"}';
+  var GCM_TAG_BYTES = 16;
+  var STRICT_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+  function utf8(text) {
+    return new TextEncoder().encode(text);
+  }
+
+  // The additional data of every sealed frame, which also starts the HKDF salt.
+  function payloadAAD() {
+    return utf8('happn-sealed-v1');
+  }
+
+  function concatBytes(parts) {
+    var n = 0;
+    parts.forEach(function (p) {
+      n += p.length;
+    });
+    var out = new Uint8Array(n);
+    var at = 0;
+    parts.forEach(function (p) {
+      out.set(p, at);
+      at += p.length;
+    });
+    return out;
+  }
+
+  // payloadNonce is the GCM nonce of sequence number seq: 4 zero bytes, then seq big-endian.
+  function payloadNonce(seq) {
+    var iv = new Uint8Array(12);
+    var view = new DataView(iv.buffer);
+    view.setUint32(4, Math.floor(seq / 4294967296));
+    view.setUint32(8, seq >>> 0);
+    return iv;
+  }
+
+  function isSealedText(text) {
+    return text.slice(0, SEALED_PREFIX.length) === SEALED_PREFIX;
+  }
+
+  /** The error create() rejects with when the client asked for encryption and the server did not agree. */
+  function encryptionRefused() {
+    return errorWith('the server does not agree to payload encryption', { name: 'EncryptionRefused', code: 'ENCRYPTION_REFUSED' });
+  }
+
+  /**
+   * Sealer is one connection's payload encryption: its ephemeral key pair until the keys are agreed,
+   * then the two AES-GCM keys and the sequence counters. A reconnection gets a new Sealer, so new keys.
+   */
+  function Sealer() {
+    this.keyPair = null;
+    this.publicRaw = null; // the 65-byte uncompressed point offered at login
+    this.on = false; // keys agreed: every frame but heartbeats is sealed from now on
+    this.sendKey = null;
+    this.recvKey = null;
+    this.sendSeq = 0;
+    this.recvSeq = 0;
+  }
+
+  // init generates the key pair; the private key cannot be exported.
+  Sealer.prototype.init = function () {
+    var self = this;
+    return attempt(function () {
+      return subtle('payload encryption').generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
+    })
+      .then(function (pair) {
+        self.keyPair = pair;
+        return subtle().exportKey('raw', pair.publicKey);
+      })
+      .then(function (raw) {
+        self.publicRaw = new Uint8Array(raw);
+        return self;
+      });
+  };
+
+  /** offer is the encryption member of the login data. */
+  Sealer.prototype.offer = function () {
+    return { scheme: PAYLOAD_SCHEME, publicKey: bytesToB64(this.publicRaw) };
+  };
+
+  // agree derives the session's keys from the server's answer in the login response:
+  // salt = SHA-256(aad ‖ client point ‖ server point), c2s/s2c = HKDF-SHA256(ECDH x, salt,
+  // "happn c2s "/"happn s2c " + session id).
+  Sealer.prototype.agree = function (answer, sessionId) {
+    var self = this;
+    var s = subtle('payload encryption');
+    var serverRaw;
+    return attempt(function () {
+      if (answer.scheme !== PAYLOAD_SCHEME) throw new Error('the server answered with scheme ' + answer.scheme + ', not ' + PAYLOAD_SCHEME);
+      if (typeof answer.publicKey !== 'string' || !STRICT_B64.test(answer.publicKey)) throw new Error("the server's public key is not base64");
+      serverRaw = b64ToBytes(answer.publicKey);
+      if (serverRaw.length !== 65) throw new Error("the server's public key is not an uncompressed P-256 point");
+      return s.importKey('raw', serverRaw, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
+    })
+      .then(function (serverKey) {
+        return Promise.all([
+          s.deriveBits({ name: 'ECDH', public: serverKey }, self.keyPair.privateKey, 256),
+          s.digest('SHA-256', concatBytes([payloadAAD(), self.publicRaw, serverRaw])),
+        ]);
+      })
+      .then(function (r) {
+        var salt = new Uint8Array(r[1]);
+        return s.importKey('raw', r[0], 'HKDF', false, ['deriveKey']).then(function (secret) {
+          function derive(label, usage) {
+            var params = { name: 'HKDF', hash: 'SHA-256', salt: salt, info: utf8(label + sessionId) };
+            return s.deriveKey(params, secret, { name: 'AES-GCM', length: 256 }, false, [usage]);
+          }
+          return Promise.all([derive('happn c2s ', 'encrypt'), derive('happn s2c ', 'decrypt')]);
+        });
+      })
+      .then(
+        function (keys) {
+          self.sendKey = keys[0];
+          self.recvKey = keys[1];
+          self.keyPair = null; // an ephemeral key is used once
+          self.on = true;
+        },
+        function (e) {
+          throw new Error('payload encryption: ' + (e && e.message ? e.message : e));
+        }
+      );
+  };
+
+  // seal resolves text sealed under the next send sequence number. Numbers are taken when seal is
+  // called, so frames must be written in the order seal was called, whatever order these resolve in.
+  Sealer.prototype.seal = function (text) {
+    var iv = payloadNonce(this.sendSeq++);
+    return subtle()
+      .encrypt({ name: 'AES-GCM', iv: iv, additionalData: payloadAAD(), tagLength: 128 }, this.sendKey, utf8(text))
+      .then(function (ciphertext) {
+        return SEALED_PREFIX + bytesToB64(concatBytes([iv.subarray(4), new Uint8Array(ciphertext)])) + SEALED_SUFFIX;
+      });
+  };
+
+  // open resolves the plain text of the next sealed frame from the server. Anything else rejects: a
+  // frame that is not sealed, malformed, out of sequence (replayed, reordered, after a dropped one)
+  // or altered. Calls must be serialised in arrival order.
+  Sealer.prototype.open = function (text) {
+    var self = this;
+    return attempt(function () {
+      if (!isSealedText(text) || text.length < SEALED_PREFIX.length + SEALED_SUFFIX.length || text.slice(-SEALED_SUFFIX.length) !== SEALED_SUFFIX)
+        throw new Error('payload encryption: a frame that is not sealed');
+      var body = text.slice(SEALED_PREFIX.length, -SEALED_SUFFIX.length);
+      if (!STRICT_B64.test(body)) throw new Error('payload encryption: malformed sealed frame');
+      var raw = b64ToBytes(body);
+      if (raw.length < 8 + GCM_TAG_BYTES) throw new Error('payload encryption: malformed sealed frame');
+      var head = new DataView(raw.buffer, raw.byteOffset, 8);
+      var seq = head.getUint32(0) * 4294967296 + head.getUint32(4);
+      if (seq !== self.recvSeq) throw new Error('payload encryption: sealed frame ' + seq + ', expected ' + self.recvSeq);
+      var params = { name: 'AES-GCM', iv: payloadNonce(seq), additionalData: payloadAAD(), tagLength: 128 };
+      return subtle()
+        .decrypt(params, self.recvKey, raw.subarray(8))
+        .then(
+          function (plain) {
+            self.recvSeq++;
+            return new TextDecoder().decode(plain);
+          },
+          function () {
+            throw new Error('payload encryption: sealed frame ' + seq + ' failed authentication');
+          }
+        );
+    });
+  };
 
   // ---------------------------------------------------------------------------------------------
   // Options
@@ -360,6 +548,9 @@
     this.deliberate = false;
     this.finished = false;
     this.pingTimer = null;
+    this.sealer = null; // a Sealer when this connection offers payload encryption
+    this.sendTail = Promise.resolve(); // sealed frames are written in order, after sealing
+    this.recvTail = Promise.resolve(); // frames of a sealing connection are handled in order, after opening
   }
 
   Connection.prototype.open = function () {
@@ -399,8 +590,14 @@
       };
       ws.onclose = function (ev) {
         clearTimeout(timer);
-        self.finish({ code: ev.code, reason: ev.reason });
-        if (!opened) reject(errorWith('websocket connection to ' + self.url + ' failed', { code: 'ECONNREFUSED', closeCode: ev.code }));
+        var closed = function () {
+          self.finish({ code: ev.code, reason: ev.reason });
+          if (!opened) reject(errorWith('websocket connection to ' + self.url + ' failed', { code: 'ECONNREFUSED', closeCode: ev.code }));
+        };
+        // Frames still being opened are delivered first: the last ones before a server-side close
+        // (a response, the server-side-disconnect message) are often why it closed.
+        if (self.sealer) self.recvTail.then(closed);
+        else closed();
       };
     });
   };
@@ -409,9 +606,31 @@
     return !this.finished && this.ws && this.ws.readyState === 1;
   };
 
+  // send writes one message. Once the keys are agreed every message but a heartbeat string is sealed;
+  // sealing is asynchronous, so it is queued and frames go out strictly in the order send was called.
   Connection.prototype.send = function (message) {
     if (!this.isOpen()) return false;
-    this.ws.send(JSON.stringify(message));
+    var text = JSON.stringify(message);
+    var sealer = this.sealer;
+    if (!sealer || !sealer.on || typeof message === 'string') {
+      this.ws.send(text);
+      return true;
+    }
+    var self = this;
+    var sealed = sealer.seal(text);
+    sealed.catch(function () {}); // reported below, in order
+    this.sendTail = this.sendTail
+      .then(function () {
+        return sealed;
+      })
+      .then(
+        function (frame) {
+          if (self.isOpen()) self.ws.send(frame);
+        },
+        function (e) {
+          self.fail(new Error('payload encryption: could not seal a frame: ' + (e && e.message ? e.message : e)));
+        }
+      );
     return true;
   };
 
@@ -438,6 +657,68 @@
   Connection.prototype.receive = function (text) {
     if (this.finished) return;
     this.lastFrame = Date.now();
+    text = String(text);
+    if (this.sealer && text.charAt(0) !== '"') {
+      // Heartbeat strings stay plain. Everything else on a connection that offered encryption (the
+      // login response that agrees the keys, then sealed frames) is handled one frame at a time, in
+      // arrival order, each after the asynchronous crypto of the one before.
+      var self = this;
+      var sealer = this.sealer;
+      this.recvTail = this.recvTail.then(function () {
+        if (!self.finished) return self.receiveSealing(sealer, text);
+      });
+      return;
+    }
+    this.deliver(text);
+  };
+
+  // receiveSealing handles one non-heartbeat frame of a connection that offered encryption.
+  Connection.prototype.receiveSealing = function (sealer, text) {
+    var self = this;
+    if (sealer.on) {
+      return sealer.open(text).then(
+        function (plain) {
+          if (!self.finished) self.deliver(plain);
+        },
+        function (e) {
+          // Replayed, reordered, altered or unsealed: an attack or a broken server.
+          self.fail(e);
+        }
+      );
+    }
+    if (isSealedText(text)) return this.fail(new Error('payload encryption: a sealed frame before the keys were agreed'));
+    var message;
+    try {
+      message = JSON.parse(text);
+    } catch (e) {
+      return this.deliver(text); // reports it
+    }
+    var meta = isObject(message) ? message._meta : null;
+    var data = isObject(message) ? message.data : null;
+    if (isObject(meta) && meta.action === 'login' && meta.status === 'ok' && isObject(data) && isObject(data.encryption) && data.encryption.publicKey) {
+      // The successful login response: agree the keys before the next frame, which is sealed. A
+      // response without the server's key leaves the connection plain; the login then fails.
+      return sealer.agree(data.encryption, data.id).then(
+        function () {
+          if (!self.finished) self.dispatch(message);
+        },
+        function (e) {
+          self.fail(e);
+        }
+      );
+    }
+    this.dispatch(message);
+  };
+
+  // fail ends the connection because of a frame it must not accept; requests in flight fail with err.
+  Connection.prototype.fail = function (err) {
+    if (this.finished) return;
+    if (this.handlers.onError) this.handlers.onError(err);
+    this.finish({ code: 0, reason: err.message, error: err });
+  };
+
+  // deliver decodes one plain frame and dispatches it.
+  Connection.prototype.deliver = function (text) {
     var message;
     try {
       message = JSON.parse(text);
@@ -445,6 +726,11 @@
       if (this.handlers.onError) this.handlers.onError(errorWith('undecodable frame from server', { frame: String(text).slice(0, 200) }));
       return;
     }
+    this.dispatch(message);
+  };
+
+  // dispatch answers heartbeats and hands every other message to the client.
+  Connection.prototype.dispatch = function (message) {
     if (typeof message === 'string') {
       if (message.indexOf('primus::ping::') === 0) {
         this.send('primus::pong::' + message.substring('primus::ping::'.length));
@@ -544,7 +830,8 @@
    * privateKey}, authType, info, callTimeout (60000), loginTimeout, loginRetry (4),
    * loginRetryInterval (5000), connectTimeout (30000), pingTimeout (45000, false disables),
    * reconnect ({min 500, factor 2, max 180000, retries Infinity} or false), defaultVariableDepth (5),
-   * WebSocket (a constructor, for non-browser hosts).
+   * WebSocket (a constructor, for non-browser hosts), encryptPayloads (false; true seals every
+   * payload with keys agreed at login, and fails with EncryptionRefused where the server does not).
    */
   HappnClient.create = function (options, cb) {
     if (isFunction(options)) {
@@ -639,6 +926,7 @@
 
   HappnClient.prototype._login = function (description) {
     var self = this;
+    var conn = this._conn;
     return attempt(function () {
       return self._loginParameters(description);
     })
@@ -655,9 +943,15 @@
           });
       })
       .then(function (params) {
+        return self._offerEncryption(conn, params);
+      })
+      .then(function (params) {
         return self._loginWithRetry(params);
       })
       .then(function (result) {
+        // A client that asked for encryption never goes on in the clear: create() fails and the
+        // connection is closed before anything else is sent on it.
+        if (self.options.encryptPayloads && !(conn && conn.sealer && conn.sealer.on)) throw encryptionRefused();
         var session = stripMeta(result);
         self.session = session;
         self._sessionId = session.id;
@@ -667,6 +961,18 @@
         if (session.token && !self.options.useCookie) self._writeCookie(session.token);
         return session;
       });
+  };
+
+  // _offerEncryption gives the connection a new key pair and adds its public key to the login data,
+  // when options.encryptPayloads asks for payload encryption (every connection agrees new keys).
+  HappnClient.prototype._offerEncryption = function (conn, params) {
+    if (!this.options.encryptPayloads) return params;
+    var sealer = new Sealer();
+    return sealer.init().then(function () {
+      conn.sealer = sealer;
+      params.encryption = sealer.offer();
+      return params;
+    });
   };
 
   // Login errors other than 401/403 (e.g. a timeout) are retried loginRetry times, loginRetryInterval apart.
@@ -1364,8 +1670,11 @@
     if (conn !== this._conn) return;
     this._conn = null;
     this._sessionId = null;
-    // Differs from happn-3: requests in flight fail now instead of after callTimeout.
-    var err = errorWith('connection closed before a response arrived', { code: 'ECONNRESET' });
+    // Differs from happn-3: requests in flight fail now instead of after callTimeout, with the
+    // reason when the client itself ended the connection (a frame that did not open).
+    var err = info.error
+      ? errorWith('connection closed: ' + info.error.message, { code: 'ECONNRESET' })
+      : errorWith('connection closed before a response arrived', { code: 'ECONNRESET' });
     this._failPending(err);
     this._failAckHandlers(err);
     // A connect or reconnect attempt that never logged in is reported by whoever started it.

@@ -5,11 +5,16 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/happn-go/happn"
 	"github.com/happn-go/happn/security"
@@ -87,4 +92,63 @@ func newDigestKeys(t *testing.T) digestKeys {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestBrowserPayloadEncryption runs the browser harness's payload
+// encryption checks (compat/browser/run.js, "encrypted: …") in headless
+// Chromium: our browser client with encryptPayloads against a Go server
+// with EncryptPayloads — login, data calls, search, an event caused by an
+// encrypting Go client, every frame after the login sealed with
+// consecutive sequence numbers in both directions (read from the page's
+// own WebSocket), heartbeats plain, replayed/altered/unsealed frames ending
+// the connection, a plain client refused with 403, and EncryptionRefused
+// from servers (secure and insecure) that do not encrypt.
+func TestBrowserPayloadEncryption(t *testing.T) {
+	requireNode(t)
+	requireChromium(t)
+	password := "browser-enc-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	const ping = time.Second
+	host, port := serve(t, happn.Config{Secure: true, AdminPassword: password, EncryptPayloads: true, PingInterval: ping})
+	encrypted := "http://" + net.JoinHostPort(host, port)
+	host, port = serve(t, happn.Config{})
+	insecure := "http://" + net.JoinHostPort(host, port)
+	plainSecure := secureServer(t, password)
+
+	// The other client, whose set the page must receive as an event, is a
+	// Go client that encrypts too: the server requires it of everyone.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	other, err := happn.Dial(ctx, encrypted, happn.WithCredentials("_ADMIN", password), happn.WithPayloadEncryption())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	control := httptest.NewServer(encryptedSetHandler(other))
+	t.Cleanup(control.Close)
+
+	runBrowserHarness(t, "--only", "^encrypted: ",
+		"--url", insecure, "--secure-url", plainSecure.url, "--password", password,
+		"--encrypted-url", encrypted, "--encrypted-set-url", control.URL+"/encrypted-set",
+		"--encrypted-ping-interval", strconv.Itoa(int(ping.Milliseconds())))
+}
+
+// encryptedSetHandler answers the harness's POST /encrypted-set {path,
+// data}: client sets data at path, so that the page sees an event caused
+// by another client.
+func encryptedSetHandler(client *happn.Client) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /encrypted-set", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Path string
+			Data json.RawMessage
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if _, err := client.Set(r.Context(), req.Path, req.Data); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	return mux
 }

@@ -7,6 +7,10 @@
 //        [--client <file or url>]            default <url>/browser_client
 //        [--digest-user U --digest-key priv.pem --digest-pub pub.pem]
 //        [--heartbeat]                        also wait ~35 s for a server ping
+//        [--encrypted-url URL [--encrypted-set-url URL] [--encrypted-ping-interval MS]]
+//                                             a happn-go server with EncryptPayloads (same --user
+//                                             and --password); a POST {path, data} to the set URL
+//                                             makes an encrypting Go client set data there
 //   node compat/browser/run.js --reference [--reference-version v12]
 //        starts real happn-3 13.12.1 (or 12.1.10) servers in-process and loads the client from
 //        browserclient/happn-client.js
@@ -41,6 +45,9 @@ const { values: args } = parseArgs({
     'ping-interval': { type: 'string' },
     'restart-url': { type: 'string' },
     'security-url': { type: 'string' },
+    'encrypted-url': { type: 'string' },
+    'encrypted-set-url': { type: 'string' },
+    'encrypted-ping-interval': { type: 'string' },
     only: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     verbose: { type: 'boolean', default: false },
@@ -49,7 +56,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help || (!args.url && !args.reference)) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 20).join('\n'));
+  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 24).join('\n'));
   process.exit(args.help ? 0 : 2);
 }
 
@@ -106,7 +113,17 @@ const ctx = {
   // security changes the secure server's directory: addLimitedUser(opts), removePermission(group,
   // pathPattern, action); from --security-url or --reference.
   security: args['security-url'] ? securityViaUrl(args['security-url'].replace(/\/+$/, '')) : null,
+  // encryptedUrl is a happn-go server with EncryptPayloads; encryptedSet(path, data) has an
+  // encrypting Go client set data there (from --encrypted-set-url); encryptedPing is its ping interval.
+  encryptedUrl: args['encrypted-url'] ? args['encrypted-url'].replace(/\/+$/, '') : null,
+  encryptedSet: args['encrypted-set-url'] ? (path, data) => postJSON(args['encrypted-set-url'], { path, data }) : null,
+  encryptedPing: args['encrypted-ping-interval'] ? Number(args['encrypted-ping-interval']) : null,
 };
+
+async function postJSON(url, body) {
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status} ${await res.text()}`);
+}
 
 // securityViaUrl changes the secure server's directory through whoever started it (e.g. the Go
 // test): each call is a POST of JSON that returns once the change is made.
@@ -831,6 +848,205 @@ test('secure: permission removed → security-data-changed → listener dropped'
   assert.equal(r.reOn, 2, 'expected the original on plus one re-check');
 });
 
+// ------------------------------------------------------------------------- payload encryption
+// The client's encryptPayloads option against a happn-go server with EncryptPayloads
+// (docs/payload-encryption.md). The page's WebSocket is H.recorder's, so these checks read the
+// frames exactly as they went over the wire, in both directions, from the socket's first frame.
+
+const SCHEME = 'p256-hkdf-sha256-aes256gcm-v1';
+const SEALED = /^\{"sealed":"((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)"\}$/;
+const SECRET = 'secret-' + RUN; // set through sealed frames: must never show on the wire
+
+const isHeartbeat = (text) => /^"primus::/.test(text);
+const parseOr = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return null;
+  }
+};
+
+// loginOf splits one socket's recorded frames at the login: the login request and response, both
+// plain, and the frames each way after them.
+function loginOf(wire, sock) {
+  const frames = wire.filter((f) => f.sock === sock);
+  const out = frames.findIndex((f) => f.dir === 'out' && (parseOr(f.text) || {}).action === 'login');
+  assert.ok(out >= 0, `socket ${sock}: no plain login frame`);
+  const back = frames.findIndex((f) => f.dir === 'in' && ((parseOr(f.text) || {})._meta || {}).action === 'login');
+  assert.ok(back >= 0, `socket ${sock}: no plain login response`);
+  return {
+    request: JSON.parse(frames[out].text),
+    response: JSON.parse(frames[back].text),
+    sent: frames.slice(out + 1).filter((f) => f.dir === 'out'),
+    received: frames.slice(back + 1).filter((f) => f.dir === 'in'),
+  };
+}
+
+// assertSealed checks that every frame but heartbeats is {"sealed": base64} whose 8-byte sequence
+// numbers run 0, 1, 2, … with no gap, and that the secret never shows; it returns how many there were.
+function assertSealed(frames, what) {
+  const seqs = [];
+  for (const f of frames) {
+    assert.ok(!f.text.includes(SECRET), `${what}: the secret is readable on the wire`);
+    if (isHeartbeat(f.text)) continue;
+    const m = SEALED.exec(f.text);
+    assert.ok(m, `${what}: a frame after the login is not sealed: ${f.text.slice(0, 120)}`);
+    const raw = Buffer.from(m[1], 'base64');
+    assert.ok(raw.length >= 8 + 16, `${what}: sealed frame too short`);
+    seqs.push(Number(raw.readBigUInt64BE(0)));
+  }
+  assert.deepEqual(seqs, seqs.map((_, i) => i), `${what}: sequence numbers`);
+  return seqs.length;
+}
+
+function assertP256Offer(encryption, what) {
+  assert.equal(encryption && encryption.scheme, SCHEME, `${what}: scheme`);
+  const point = Buffer.from(encryption.publicKey, 'base64');
+  assert.equal(point.length, 65, `${what}: public key length`);
+  assert.equal(point[0], 4, `${what}: not an uncompressed point`);
+}
+
+test('encrypted: login offers a P-256 key; set, get, search, count; every frame after the login is sealed', ['encrypted'], async ({ page }) => {
+  const r = await ev(page, async ({ url, user, password, p, secret }) => {
+    const c = await HappnClient.create({ url, username: user, password, encryptPayloads: true, WebSocket: H.recorder('enc'), reconnect: { min: 100 } });
+    H.clients.enc = c;
+    const set = await c.set(p + '/enc/a', { secret, n: 1 });
+    await c.set(p + '/enc/b', { secret, n: 2 });
+    await c.set(p + '/enc/c', { secret, n: 3 });
+    const got = await c.get(p + '/enc/a');
+    const found = await c.get(p + '/enc/*', { criteria: { n: { $gt: 1 } }, options: { sort: { n: -1 } } });
+    const count = await c.count(p + '/enc/*');
+    const missing = await c.get(p + '/enc/missing');
+    return { status: c.status, set: set.secret, got: got && got.n, found: found.map((i) => i.n), count: count.value, missing };
+  }, { url: ctx.encryptedUrl, user: ctx.user, password: ctx.password, p: P, secret: SECRET });
+  assert.deepEqual(r, { status: 1, set: SECRET, got: 1, found: [3, 2], count: 3, missing: null });
+
+  const wire = await ev(page, () => H.wires.enc);
+  const w = loginOf(wire, 0);
+  assertP256Offer(w.request.data.encryption, 'the login offer');
+  assertP256Offer(w.response.data.encryption, "the server's answer");
+  const sent = assertSealed(w.sent, 'browser → server');
+  const received = assertSealed(w.received, 'server → browser');
+  assert.ok(sent >= 7 && received >= 7, `too few sealed frames: ${sent} sent, ${received} received`);
+});
+
+test('encrypted: an event caused by an encrypting Go client arrives sealed', ['encrypted', 'encryptedSet'], async ({ page }) => {
+  await ev(page, (p) => H.clients.enc.on(p + '/enc/ev/*', { event_type: 'set' }, H.record('encEvent')), P);
+  await ctx.encryptedSet(`${P}/enc/ev/one`, { from: 'go', secret: SECRET });
+  const got = await ev(page, () => H.until(() => H.got('encEvent')[0], 5000, 'event'));
+  assert.deepEqual(got.data, { from: 'go', secret: SECRET });
+  assert.equal(got.meta.path, `${P}/enc/ev/one`);
+  const w = loginOf(await ev(page, () => H.wires.enc), 0);
+  assertSealed(w.sent, 'browser → server');
+  assertSealed(w.received, 'server → browser');
+});
+
+test('encrypted: heartbeats stay plain', ['encrypted', 'encryptedPing'], async ({ page }) => {
+  const w = await ev(page, (ms) => H.until(() => {
+    const frames = H.wires.enc.filter((f) => f.sock === 0);
+    const ping = frames.find((f) => f.dir === 'in' && f.text.startsWith('"primus::ping::'));
+    const pong = ping && frames.find((f) => f.dir === 'out' && f.text === ping.text.replace('ping', 'pong'));
+    return pong && [ping.text, pong.text];
+  }, ms, 'a ping answered by a plain pong'), ctx.encryptedPing * 3 + 1000);
+  assert.match(w[0], /^"primus::ping::\d+"$/);
+});
+
+test('encrypted: a replayed, altered or unsealed frame ends the connection; it reconnects with new keys', ['encrypted'], async ({ page }) => {
+  const r = await ev(page, async (p) => {
+    const c = H.clients.enc;
+    const sockets = H.sockets.enc;
+    const seen = [];
+    c.onEvent('connection-ended', () => seen.push('ended'));
+    c.onEvent('reconnect-successful', () => seen.push('back'));
+    c.onEvent('error', (e) => seen.push('error: ' + e.message));
+    const sealedIn = (sock) => H.wires.enc.filter((f) => f.sock === sock && f.dir === 'in' && f.text.startsWith('{"sealed"'));
+    const out = [];
+    for (const kind of ['replayed', 'altered', 'unsealed']) {
+      await c.get(p + '/enc/a'); // a sealed frame on this socket to replay or alter
+      const ws = sockets[sockets.length - 1];
+      const frames = sealedIn(ws.__sock);
+      let frame;
+      if (kind === 'replayed') frame = frames[0].text;
+      else if (kind === 'unsealed') frame = JSON.stringify({ _meta: { type: 'system' }, eventKey: 'server-side-disconnect', data: {} });
+      else {
+        // The next sequence number with a ciphertext sealed under another: it cannot authenticate.
+        const raw = Uint8Array.from(atob(JSON.parse(frames[0].text).sealed), (ch) => ch.charCodeAt(0));
+        new DataView(raw.buffer).setUint32(4, frames.length);
+        raw[raw.length - 1] ^= 1;
+        frame = JSON.stringify({ sealed: btoa(String.fromCharCode(...raw)) });
+      }
+      const from = seen.length;
+      const n = sockets.length;
+      ws.inject(frame);
+      await H.until(() => sockets.length > n && seen.slice(from).includes('back'), 5000, 'reconnect after a ' + kind + ' frame');
+      const got = await c.get(p + '/enc/a');
+      out.push({ kind, seen: seen.slice(from), closed: ws.readyState >= 2, works: !!got && got.n === 1 });
+    }
+    return out;
+  }, P);
+  const why = { replayed: /sealed frame 0, expected \d+/, altered: /failed authentication/, unsealed: /not sealed/ };
+  for (const x of r) {
+    assert.ok(x.seen.includes('ended') && x.seen.includes('back'), `${x.kind}: ${JSON.stringify(x.seen)}`);
+    assert.ok(x.seen.some((s) => why[x.kind].test(s)), `${x.kind}: no error saying why: ${JSON.stringify(x.seen)}`);
+    assert.ok(x.closed, `${x.kind}: the old socket is still open`);
+    assert.ok(x.works, `${x.kind}: no data after the reconnect`);
+  }
+  // Every socket agreed its own keys and sealed from sequence number 0.
+  const wire = await ev(page, () => H.wires.enc);
+  const socks = [...new Set(wire.map((f) => f.sock))];
+  assert.equal(socks.length, 4);
+  const keys = new Set();
+  for (const sock of socks) {
+    const w = loginOf(wire, sock);
+    keys.add(w.request.data.encryption.publicKey);
+    assertSealed(w.sent, `socket ${sock}: browser → server`);
+    assertSealed(w.received, `socket ${sock}: server → browser`);
+  }
+  assert.equal(keys.size, socks.length, 'a reconnection reused a key');
+  await ev(page, () => H.clients.enc.disconnect());
+}, 30000);
+
+test('encrypted: a client that does not encrypt gets AccessDenied 403 from the server that requires it', ['encrypted'], async ({ page }) => {
+  const r = await ev(page, async ({ url, user, password }) => {
+    const started = Date.now();
+    const e = await HappnClient.create({ url, username: user, password }).then((c) => c.disconnect().then(() => null), (err) => err);
+    return { err: H.err(e), ms: Date.now() - started };
+  }, { url: ctx.encryptedUrl, user: ctx.user, password: ctx.password });
+  assert.ok(r.err, 'a plain login must be refused');
+  assert.equal(r.err.name, 'AccessDenied');
+  assert.equal(r.err.code, 403);
+  assert.match(r.err.message, /requires payload encryption/);
+  assert.ok(r.ms < 4000, `403 must not be retried (took ${r.ms} ms)`);
+});
+
+test('encrypted: create() fails with EncryptionRefused where the server does not encrypt; nothing is sent after the login', ['secure'], async ({ page }) => {
+  const servers = [
+    { name: 'refusedSecure', url: ctx.secureUrl, user: ctx.user, password: ctx.password },
+    { name: 'refusedInsecure', url: ctx.url },
+  ];
+  for (const s of servers) {
+    const r = await ev(page, async ({ name, url, user, password }) => {
+      const c = await HappnClient.create({ url, username: user, password, encryptPayloads: true, WebSocket: H.recorder(name) }).then(
+        (c) => c,
+        (e) => e
+      );
+      if (c instanceof HappnClient) {
+        await c.disconnect();
+        return { err: null };
+      }
+      await H.until(() => H.sockets[name][0].readyState === 3, 3000, 'the socket closed');
+      return { err: H.err(c), wire: H.wires[name] };
+    }, s);
+    assert.ok(r.err, `${s.url}: create() must fail`);
+    assert.equal(r.err.name, 'EncryptionRefused', `${s.url}: ${r.err.text}`);
+    assert.equal(r.err.code, 'ENCRYPTION_REFUSED');
+    assert.match(r.err.message, /does not agree to payload encryption/);
+    const w = loginOf(r.wire, 0);
+    assertP256Offer(w.request.data.encryption, 'the login offer');
+    assert.deepEqual(w.sent.filter((f) => !isHeartbeat(f.text)), [], `${s.url}: frames sent after a refused login`);
+  }
+});
+
 // ------------------------------------------------------------------------------------------------
 // main
 // ------------------------------------------------------------------------------------------------
@@ -874,6 +1090,9 @@ function needsMet(needs) {
     if (n === 'pingInterval' && !ctx.pingInterval) return 'needs --ping-interval or --reference';
     if (n === 'restart' && !ctx.restart) return 'needs --restart-url or --reference (restarts the server)';
     if (n === 'security' && !(ctx.security && ctx.secureUrl)) return 'needs --secure-url with --security-url, or --reference';
+    if (n === 'encrypted' && !(ctx.encryptedUrl && ctx.password)) return 'needs --encrypted-url and --password (a happn-go server with EncryptPayloads)';
+    if (n === 'encryptedSet' && !ctx.encryptedSet) return 'needs --encrypted-set-url';
+    if (n === 'encryptedPing' && !ctx.encryptedPing) return 'needs --encrypted-ping-interval';
     if (n === 'heartbeat' && !ctx.heartbeat) return 'needs --heartbeat (waits ~35 s for a server ping)';
     if (n === 'sibling' && ctx.referenceVersion && !ctx.referenceVersion.startsWith('12.'))
       return 'happn-3 13.x dropped setSibling';
