@@ -863,6 +863,14 @@
   // _establish opens a socket and runs configure-session → describe → [request-nonce] → login.
   HappnClient.prototype._establish = function () {
     var self = this;
+    if (this.options.encryptPayloads) {
+      // Fail before connecting (and sending credentials) where the page has no WebCrypto.
+      try {
+        subtle('payload encryption');
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     var conn = new Connection(this.options.socketUrl, this.options, {
       onMessage: function (m) {
         if (self._conn === conn) self._onMessage(m);

@@ -1065,7 +1065,11 @@ async function setupReference() {
   ctx.heartbeat = true;
   ctx.pingInterval = reference.PING_INTERVAL;
   ctx.restart = () => ctx.reference.restartInsecure();
-  ctx.security = { addLimitedUser: ctx.reference.addLimitedUser, removePermission: ctx.reference.removePermission };
+  // ctx.reference is set just below: look it up when called.
+  ctx.security = {
+    addLimitedUser: (opts) => ctx.reference.addLimitedUser(opts),
+    removePermission: (group, pathPattern, action) => ctx.reference.removePermission(group, pathPattern, action),
+  };
   ctx.reference = {
     pingInterval: reference.PING_INTERVAL,
     restartInsecure: async () => {
