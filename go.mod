@@ -6,9 +6,10 @@ require (
 	github.com/coder/websocket v1.8.15
 	github.com/tidwall/buntdb v1.3.2
 	github.com/tidwall/gjson v1.18.0
-	github.com/tidwall/match v1.2.0
 	golang.org/x/crypto v0.55.0
 )
+
+require github.com/tidwall/match v1.2.0 // indirect
 
 require (
 	github.com/tidwall/btree v1.4.2
