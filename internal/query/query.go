@@ -10,6 +10,7 @@ type Query struct {
 	root node
 	item bool     // compiled by Compile: field names follow happn's item mapping
 	keys []string // member names of the root fields' cache slots (keyCache)
+	eqs  []Equality
 }
 
 // Compile parses happn search criteria (a JSON object) for matching store
@@ -42,6 +43,7 @@ func compile(criteria []byte, item bool) (*Query, error) {
 	}
 	q := &Query{root: simplify(root), item: item}
 	q.keys = cacheKeys(&q.root)
+	q.eqs = equalities(&q.root)
 	return q, nil
 }
 

@@ -58,6 +58,7 @@ func compareNumbers(a, b number) int {
 // lit is a JSON value taken from criteria, decoded once at compile time.
 type lit struct {
 	typ     gjson.Type // Null, False, True, Number, String or JSON
+	raw     string     // a scalar's JSON text, as written in the criteria
 	str     string
 	num     number
 	isArray bool
@@ -73,6 +74,9 @@ const litIndexMin = 8
 // compileLit decodes r. Its depth is already bounded by parseObject.
 func compileLit(r gjson.Result) lit {
 	l := lit{typ: r.Type}
+	if r.Type != gjson.JSON {
+		l.raw = r.Raw
+	}
 	switch r.Type {
 	case gjson.String:
 		l.str = r.Str
