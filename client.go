@@ -106,6 +106,11 @@ func (c *Client) handshake(ctx context.Context) error {
 	login["info"] = info
 	if c.opts.token != "" {
 		login["token"] = c.opts.token
+	} else if c.opts.keyPair != nil {
+		login["username"] = c.opts.username
+		if err := c.digestLogin(ctx, login); err != nil {
+			return err
+		}
 	} else if c.opts.username != "" {
 		login["username"] = c.opts.username
 		login["password"] = c.opts.password

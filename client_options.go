@@ -1,6 +1,7 @@
 package happn
 
 import (
+	"crypto/rsa"
 	"encoding/json"
 	"log/slog"
 	"time"
@@ -162,6 +163,7 @@ type dialOptions struct {
 	logger                    *slog.Logger
 	allowSelfSigned           bool
 	onConnection              func(ConnectionEvent)
+	keyPair                   *rsa.PrivateKey
 	noReconnect               bool
 	reconnectMin              time.Duration
 	reconnectMax              time.Duration
