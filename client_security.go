@@ -17,7 +17,8 @@ import (
 
 // WithKeyPair logs in as username by signing a server nonce with key (a
 // digest login, SPEC §7.4): the server must know the user's public key.
-// happn-3 12+ and this server both accept it.
+// The key is sent as a PKIX PEM block ("PUBLIC KEY"); happn-3 compares it
+// with the user's stored key as text, so store it in that form there.
 func WithKeyPair(username string, key *rsa.PrivateKey) DialOption {
 	return func(o *dialOptions) { o.username, o.keyPair = username, key }
 }
