@@ -2,6 +2,7 @@ package happn
 
 import (
 	"context"
+	"iter"
 	"strings"
 	"time"
 
@@ -83,8 +84,15 @@ func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]st
 	if sp.sort == nil && sp.limit > 0 {
 		stopAt = sp.skip + sp.limit
 	}
+	source, err := s.indexed(ctx, pattern, sp.criteria)
+	if err != nil {
+		return nil, err
+	}
+	if source == nil {
+		source = s.store.Scan(ctx, pattern)
+	}
 	var items []store.Item
-	for it, err := range s.store.Scan(ctx, pattern) {
+	for it, err := range source {
 		if err != nil {
 			return nil, err
 		}
@@ -118,6 +126,41 @@ func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]st
 		items = items[:sp.limit]
 	}
 	return items, nil
+}
+
+// indexed returns the items a search with criteria q reads instead of
+// scanning pattern, in path order: those the store's index (store.Indexer)
+// files under one of q's equality terms and pattern matches. The caller
+// still applies q, which may have other terms. It returns nil when the
+// store has no index, pattern is one path, or q has no equality term the
+// index answers for.
+func (s *Server) indexed(ctx context.Context, pattern string, q *query.Query) (iter.Seq2[store.Item, error], error) {
+	ix, ok := s.store.(store.Indexer)
+	if !ok || q == nil || !wildcard.HasWildcard(pattern) {
+		return nil, nil
+	}
+	r := wildcard.NewRange(pattern)
+	paths, ok, err := q.Candidates(ctx, ix, r.Prefix)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return func(yield func(store.Item, error) bool) {
+		for _, p := range paths {
+			if !r.Match(p) {
+				continue
+			}
+			// Written or removed since the lookup: the criteria see what
+			// is there now, or nothing.
+			it, found, err := s.view(ctx, p)
+			if err != nil {
+				yield(store.Item{}, err)
+				return
+			}
+			if found && !yield(it, nil) {
+				return
+			}
+		}
+	}, nil
 }
 
 // get reads one item, or every item matching a wildcard path, optionally

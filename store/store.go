@@ -113,6 +113,28 @@ type Viewer interface {
 	View(ctx context.Context, path string) (item Item, ok bool, err error)
 }
 
+// Indexer is an optional capability: finding the items whose data has a
+// given value in a top-level member without scanning them. The server
+// uses it for searches whose criteria require an equality ({"grp":"g7"})
+// and applies the whole criteria to the items it names.
+//
+// Lookup returns, in ascending byte order, the paths starting with prefix
+// of the items whose data member key (a top-level member name, unescaped)
+// equals value, the JSON text of a string, number, true, false or null,
+// as search criteria {key: value} compare them: numbers by value (4242,
+// 4242.0 and 4.242e3 are equal), strings after unescaping, and a member
+// holding an array when one of its elements (not nested ones) is equal. A
+// document with no member key is not returned, even for null. ok is false
+// when the store cannot answer for that key or value (it has not indexed
+// the key, or holds too many indexes); the caller then scans. Package
+// fieldindex implements it for stores that see every write.
+//
+// Lookup may observe writes committed while it runs, like Scan. When ctx
+// is already done it returns ctx's error.
+type Indexer interface {
+	Lookup(ctx context.Context, prefix, key string, value []byte) (paths []string, ok bool, err error)
+}
+
 // ErrClosed is returned by every method of a closed store.
 var ErrClosed = errors.New("store: closed")
 

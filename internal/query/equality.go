@@ -1,6 +1,11 @@
 package query
 
-import "github.com/tidwall/gjson"
+import (
+	"context"
+
+	"github.com/happn-go/happn/store"
+	"github.com/tidwall/gjson"
+)
 
 // Equality is a term that every document a query matches satisfies: its
 // top-level member Key equals Value, as the query's equality test has it
@@ -57,4 +62,18 @@ func equalities(root *node) []Equality {
 		add(root)
 	}
 	return eqs
+}
+
+// Candidates asks ix for the paths under prefix of the items that can
+// match q: those satisfying its first equality term that ix answers for.
+// ok is false when q has no such term; the caller then scans. The paths
+// only narrow the search: the caller still matches each item against q,
+// which may have other terms.
+func (q *Query) Candidates(ctx context.Context, ix store.Indexer, prefix string) (paths []string, ok bool, err error) {
+	for _, e := range q.Equalities() {
+		if paths, ok, err = ix.Lookup(ctx, prefix, e.Key, e.Value); ok || err != nil {
+			return paths, ok, err
+		}
+	}
+	return nil, false, nil
 }

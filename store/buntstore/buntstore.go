@@ -38,12 +38,22 @@
 // rewrite the live records, then rename over the old file) when it is over
 // 32 MiB and twice its size after the last compaction, and fsyncs the file
 // and its directory afterwards, which buntdb does not.
+//
+// # Indexes
+//
+// Searches for a value of a top-level member are answered from an
+// in-memory index of that member (store.Indexer, package fieldindex),
+// built by the first search that asks for it after Open and kept up to
+// date by every write. It is not in the file: buntdb holds every record in
+// memory anyway, and a reopened store rebuilds an index when it is first
+// used again.
 package buntstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 	"strconv"
@@ -52,6 +62,7 @@ import (
 	"sync/atomic"
 
 	"github.com/happn-go/happn/store"
+	"github.com/happn-go/happn/store/fieldindex"
 	"github.com/tidwall/buntdb"
 )
 
@@ -59,6 +70,7 @@ var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Counter = (*Store)(nil)
 	_ store.Viewer  = (*Store)(nil)
+	_ store.Indexer = (*Store)(nil)
 )
 
 // SyncPolicy says how often the file is flushed to stable storage. It
@@ -105,6 +117,12 @@ type Store struct {
 	// (and by Open), which buntdb serialises.
 	rev, marked uint64
 
+	// writing is held by a write from its transaction to telling index
+	// of it, so that the index sees writes in commit order. buntdb
+	// serialises write transactions anyway, so it costs no concurrency.
+	writing sync.Mutex
+	index   *fieldindex.Index
+
 	stop        chan struct{}  // closed by Close to end the compaction goroutine
 	wg          sync.WaitGroup // the compaction goroutine
 	shrinking   sync.Mutex     // held by Shrink; Close waits for it before unlocking the file
@@ -131,6 +149,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, lock: lock, log: log, stop: make(chan struct{})}
+	s.index = fieldindex.New(func(ctx context.Context) iter.Seq2[store.Item, error] { return s.Scan(ctx, "*") })
 	if err := s.open(opts); err != nil {
 		_ = unlockFile(lock)
 		return nil, err
@@ -234,6 +253,7 @@ func (s *Store) Close() error {
 	// buntdb.Close fsyncs and waits for running transactions; a
 	// compaction in progress notices and gives up at its next chunk.
 	err := s.db.Close()
+	s.index.Reset()
 	s.wg.Wait()
 	s.shrinking.Lock() // a Shrink called directly has given up too
 	defer s.shrinking.Unlock()

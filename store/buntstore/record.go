@@ -74,6 +74,12 @@ func decodeView(path, v string) (store.Item, error) {
 	return it, nil
 }
 
+// bytesOf views s as bytes without a copy, for readers of buntdb's
+// immutable strings; nil for "".
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
 // decodeMeta parses everything but the document, which it returns as a
 // substring of v.
 func decodeMeta(path, v string) (it store.Item, data string, err error) {

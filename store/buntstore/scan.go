@@ -154,10 +154,13 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 	if !wildcard.HasWildcard(pattern) {
 		key := dataKey(pattern)
 		n := 0
+		var gone string
+		s.writing.Lock() // until the index is told (see Store.writing)
+		defer s.writing.Unlock()
 		err := s.db.Update(func(tx *buntdb.Tx) error {
-			switch _, err := tx.Delete(key); err {
+			switch v, err := tx.Delete(key); err {
 			case nil:
-				n = 1
+				n, gone = 1, v
 				return s.markRevision(tx)
 			case buntdb.ErrNotFound:
 				return nil
@@ -168,11 +171,14 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 		if err != nil {
 			return 0, s.fail(err)
 		}
+		if n == 1 {
+			s.unindex(pattern, gone)
+		}
 		return n, nil
 	}
 	r := wildcard.NewRange(pattern)
 	total := 0
-	var doomed []string
+	var doomed []keyVal
 	for start := dataPrefix + r.Prefix; start != ""; {
 		if err := ctx.Err(); err != nil {
 			return total, err
@@ -180,26 +186,40 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 		if s.closed.Load() {
 			return total, store.ErrClosed
 		}
+		s.writing.Lock()
 		err := s.db.Update(func(tx *buntdb.Tx) error {
 			doomed = doomed[:0]
 			var err error
-			start, err = walkChunk(tx, r, start, func(k, _ string) { doomed = append(doomed, k) })
+			start, err = walkChunk(tx, r, start, func(k, v string) { doomed = append(doomed, keyVal{k, v}) })
 			if err != nil || len(doomed) == 0 {
 				return err
 			}
-			for _, k := range doomed {
-				if _, err := tx.Delete(k); err != nil {
+			for _, kv := range doomed {
+				if _, err := tx.Delete(kv.key); err != nil {
 					return err
 				}
 			}
 			return s.markRevision(tx)
 		})
+		if err == nil {
+			for _, kv := range doomed {
+				s.unindex(kv.key[len(dataPrefix):], kv.val)
+			}
+		}
+		s.writing.Unlock()
 		if err != nil {
 			return total, s.fail(err)
 		}
 		total += len(doomed)
 	}
 	return total, nil
+}
+
+// unindex tells the index that the record v at path is deleted.
+func (s *Store) unindex(path, v string) {
+	if _, data, err := decodeMeta(path, v); err == nil {
+		s.index.Apply(path, bytesOf(data), nil)
+	}
 }
 
 // markRevision records the highest revision issued so far, inside a write

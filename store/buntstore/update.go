@@ -61,8 +61,11 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	key := dataKey(path)
 	var (
 		out     store.Item
-		userErr error // returned as is: the contract forbids wrapping it
+		userErr error  // returned as is: the contract forbids wrapping it
+		before  string // the document replaced, for the index
 	)
+	s.writing.Lock()
+	defer s.writing.Unlock()
 	err := s.db.Update(func(tx *buntdb.Tx) error {
 		var current *store.Item
 		switch v, err := tx.Get(key); err {
@@ -72,6 +75,7 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 				return err
 			}
 			current = &it
+			_, before, _ = decodeMeta(path, v)
 		case buntdb.ErrNotFound:
 		default:
 			return err
@@ -111,5 +115,8 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	if err != nil {
 		return store.Item{}, s.fail(err)
 	}
+	// The index keeps the path: key's, which buntdb keeps too, rather than
+	// the caller's string, which may share a request's buffer.
+	s.index.Apply(key[len(dataPrefix):], bytesOf(before), out.Data)
 	return out, nil
 }

@@ -9,17 +9,23 @@
 // write after a snapshot copies the few tree nodes on its path; later writes
 // pay nothing until the next snapshot.
 //
+// Searches for a value of a top-level member are answered from an index
+// of that member (store.Indexer, package fieldindex), built by the first
+// search that asks for it and kept up to date by every write.
+//
 // Nothing survives Close or the end of the process.
 package memstore
 
 import (
 	"context"
+	"iter"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/happn-go/happn/store"
+	"github.com/happn-go/happn/store/fieldindex"
 	"github.com/tidwall/btree"
 )
 
@@ -27,6 +33,7 @@ var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Counter = (*Store)(nil)
 	_ store.Viewer  = (*Store)(nil)
+	_ store.Indexer = (*Store)(nil)
 )
 
 // entry is what the tree holds: the path it is ordered by, kept inline so
@@ -88,13 +95,18 @@ type Store struct {
 	// tree nodes again for every scan.
 	snap *btree.BTreeG[entry]
 	rev  uint64 // last revision assigned; guarded by mu
+	// index is told of every write while mu is held, which keeps its
+	// updates in commit order.
+	index *fieldindex.Index
 }
 
 // New returns an empty store.
 func New() *Store {
 	// The tree's own lock is redundant with mu, and a snapshot must be
 	// readable without any lock.
-	return &Store{tree: btree.NewBTreeGOptions(lessPath, btree.Options{NoLocks: true})}
+	s := &Store{tree: btree.NewBTreeGOptions(lessPath, btree.Options{NoLocks: true})}
+	s.index = fieldindex.New(func(ctx context.Context) iter.Seq2[store.Item, error] { return s.Scan(ctx, "*") })
+	return s
 }
 
 // Get returns the item stored at exactly path.
@@ -145,9 +157,10 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	var hint btree.PathHint // makes the Set below skip most of the search
 	old, found := s.tree.GetHint(entry{path: path}, &hint)
 	var current *store.Item
+	var before []byte
 	if found {
 		it := old.view() // read-only, as UpdateFunc's contract says
-		current = &it
+		current, before = &it, it.Data
 	}
 	change, err := fn(current)
 	if err != nil {
@@ -175,6 +188,7 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	s.tree.SetHint(entry{path: path, rec: r}, &hint)
 	s.rev = r.revision
 	s.snap = nil
+	s.index.Apply(path, before, change.Data)
 	return store.Item{
 		Path:       path,
 		Data:       change.Data,
@@ -194,5 +208,6 @@ func (s *Store) Close() error {
 		return store.ErrClosed
 	}
 	s.tree, s.snap = nil, nil
+	s.index.Reset()
 	return nil
 }

@@ -121,25 +121,28 @@ func (s *Store) Delete(ctx context.Context, pattern string) (int, error) {
 		return 0, store.ErrClosed
 	}
 	if !wildcard.HasWildcard(pattern) {
-		if _, ok := s.tree.Delete(entry{path: pattern}); !ok {
+		e, ok := s.tree.Delete(entry{path: pattern})
+		if !ok {
 			return 0, nil
 		}
 		s.snap = nil
+		s.index.Apply(e.path, e.view().Data, nil)
 		return 1, nil
 	}
 	r := wildcard.NewRange(pattern)
-	var doomed []string
+	var doomed []entry
 	s.tree.Ascend(entry{path: r.Prefix}, func(e entry) bool {
 		if !strings.HasPrefix(e.path, r.Prefix) {
 			return false
 		}
 		if r.Match(e.path) {
-			doomed = append(doomed, e.path)
+			doomed = append(doomed, e)
 		}
 		return true
 	})
-	for _, p := range doomed {
-		s.tree.Delete(entry{path: p})
+	for _, e := range doomed {
+		s.tree.Delete(e)
+		s.index.Apply(e.path, e.view().Data, nil)
 	}
 	if len(doomed) > 0 {
 		s.snap = nil

@@ -17,6 +17,7 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) store.Store) {
 	}{
 		{"Persist", testPersist},
 		{"RevisionAfterReopen", testRevisionAfterReopen},
+		{"IndexAfterReopen", testIndexAfterReopen},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -30,6 +30,14 @@ type wrapper struct {
 	update func(ctx context.Context, path string, fn store.UpdateFunc) (store.Item, error)
 	delete func(ctx context.Context, pattern string) (int, error)
 	scan   func(ctx context.Context, pattern string) iter.Seq2[store.Item, error]
+	lookup func(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error)
+}
+
+func (w *wrapper) Lookup(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error) {
+	if w.lookup != nil {
+		return w.lookup(ctx, prefix, key, value)
+	}
+	return w.Store.Lookup(ctx, prefix, key, value)
 }
 
 func (w *wrapper) Get(ctx context.Context, path string) (store.Item, bool, error) {
@@ -166,6 +174,37 @@ var broken = map[string]struct {
 		w.scan = func(_ context.Context, pattern string) iter.Seq2[store.Item, error] {
 			return m.Scan(context.Background(), pattern)
 		}
+		return w
+	}},
+	"LookupIgnoresPrefix": {"IndexLookup", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.lookup = func(ctx context.Context, _, key string, value []byte) ([]string, bool, error) {
+			return m.Lookup(ctx, "", key, value)
+		}
+		return w
+	}},
+	"StaleLookup": {"IndexAfterWrites", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		var mu sync.Mutex
+		cache := map[string][]string{}
+		w.lookup = func(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			q := prefix + "\x00" + key + "\x00" + string(value)
+			if paths, ok := cache[q]; ok {
+				return paths, true, nil // never sees a write after the first answer
+			}
+			paths, ok, err := m.Lookup(ctx, prefix, key, value)
+			if ok && err == nil {
+				cache[q] = paths
+			}
+			return paths, ok, err
+		}
+		return w
+	}},
+	"DeclinesLookups": {"IndexRandomWrites", func(m *memstore.Store) *wrapper {
+		w := &wrapper{Store: m}
+		w.lookup = func(context.Context, string, string, []byte) ([]string, bool, error) { return nil, false, nil }
 		return w
 	}},
 	"VagueClosed": {"Closed", func(m *memstore.Store) *wrapper {

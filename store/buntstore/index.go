@@ -1,0 +1,23 @@
+package buntstore
+
+import (
+	"context"
+
+	"github.com/happn-go/happn/store"
+)
+
+// Lookup returns the paths under prefix, in ascending order, of the items
+// whose data member key equals value (store.Indexer). The first lookup of
+// a key after Open builds an in-memory index of that member, reading the
+// records in chunks without stopping writers; later ones read it. ok is
+// false past fieldindex.MaxKeys keys, or for a value the index cannot
+// answer for.
+func (s *Store) Lookup(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if s.closed.Load() {
+		return nil, false, store.ErrClosed
+	}
+	return s.index.Lookup(ctx, prefix, key, value)
+}
