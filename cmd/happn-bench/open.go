@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"time"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/internal/cpuprofile"
 	"github.com/happn-go/happn/store/buntstore"
 	"github.com/tidwall/buntdb"
 )
@@ -78,7 +78,7 @@ func openCase(data string, rounds int, cpuProfile string) error {
 		return err
 	}
 	if cpuProfile != "" {
-		stop, err := profileTo(cpuProfile)
+		stop, err := cpuprofile.Start(cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -126,22 +126,6 @@ func spread(ds []time.Duration) string {
 		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	return fmt.Sprintf("%8.1f ms (%.1f–%.1f)", ms(med), ms(s[0]), ms(s[len(s)-1]))
-}
-
-// profileTo starts a CPU profile into path; stop ends it.
-func profileTo(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }
 
 func copyFile(src, dst string) (int64, error) {

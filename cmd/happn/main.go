@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/internal/cpuprofile"
 )
 
 func main() {
@@ -53,7 +54,7 @@ func run(args []string) error {
 		return err
 	}
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+		stop, err := cpuprofile.Start(*cpuProfile)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/happn-go/happn/internal/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
@@ -128,7 +129,7 @@ func DecodeRequest(frame []byte) (Request, error) {
 	var req Request
 	// Depth first: the validator recurses, so a hostile nesting must not
 	// reach it.
-	if depth(frame) > maxDepth {
+	if jsondepth.Of(frame) > maxDepth {
 		return req, fmt.Errorf("%w: nested deeper than %d levels", ErrMalformed, maxDepth)
 	}
 	if !gjson.ValidBytes(frame) {
@@ -337,37 +338,6 @@ func clampInt(n int64) int {
 		return 1<<31 - 1
 	}
 	return int(n)
-}
-
-// depth returns the maximum nesting of objects and arrays in a valid JSON
-// text, ignoring brackets inside strings.
-func depth(b []byte) int {
-	d, maxd := 0, 0
-	inString := false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			d++
-			if d > maxd {
-				maxd = d
-			}
-		case '}', ']':
-			d--
-		}
-	}
-	return maxd
 }
 
 // Parse parses a frame without copying it. The result and everything

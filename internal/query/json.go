@@ -3,6 +3,7 @@ package query
 import (
 	"unsafe"
 
+	"github.com/happn-go/happn/internal/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
@@ -16,7 +17,7 @@ const maxDepth = 100
 // maxDepth and returns it parsed. what names the input in errors.
 func parseObject(b []byte, what string) (gjson.Result, error) {
 	// Depth first: gjson.Valid recurses once per nesting level.
-	if depth(b) > maxDepth {
+	if jsondepth.Of(b) > maxDepth {
 		return gjson.Result{}, invalid("%s nests deeper than %d levels", what, maxDepth)
 	}
 	if !gjson.ValidBytes(b) {
@@ -27,37 +28,6 @@ func parseObject(b []byte, what string) (gjson.Result, error) {
 		return gjson.Result{}, invalid("%s must be a JSON object, got %s", what, typeName(r))
 	}
 	return r, nil
-}
-
-// depth returns the deepest nesting of arrays and objects in b, ignoring
-// brackets inside strings. It never recurses, whatever b holds.
-func depth(b []byte) int {
-	d, deepest := 0, 0
-	inString := false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			d++
-			if d > deepest {
-				deepest = d
-			}
-		case '}', ']':
-			d--
-		}
-	}
-	return deepest
 }
 
 // bytesString views b as a string without copying. The evaluator only reads
