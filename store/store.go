@@ -152,9 +152,10 @@ type Indexer interface {
 // their float64 values (a JSON number's value rounded to the nearest
 // float64, ±Inf beyond its range). Strings, booleans, null, objects and
 // nested arrays are in no range. ok is false when the store cannot answer
-// for that key (it has not indexed the key, or holds too many indexes) or
-// a bound is NaN; the caller then scans. Package fieldindex implements it
-// for stores that see every write.
+// for that key (it has not indexed the key, or holds too many indexes), a
+// bound is NaN, or the range holds so many items that reading them one
+// by one would cost more than a scan; the caller then scans. Package
+// fieldindex implements it for stores that see every write.
 //
 // LookupRange may observe writes committed while it runs, like Scan. When
 // ctx is already done it returns ctx's error.

@@ -40,8 +40,8 @@
 // sorted slice or B-tree), and about 120 bytes plus the value's length
 // when values are unique (a map entry, a bucket and its one-element
 // slice). Per member name with a numeric ordering, a document holding a
-// number there costs one B-tree entry: about 30 bytes (a float64 and a
-// path reference, 24 bytes, in nodes that are not all full), 40 for an
+// number there costs one B-tree entry: about 33 bytes (a float64 and a
+// path reference, 24 bytes, in nodes that are not all full), 44 for an
 // array of different numbers; a document without one costs nothing. Paths
 // are shared with the store, not copied. BenchmarkMemory measures these
 // cases.
@@ -72,6 +72,18 @@ import (
 // and a numeric ordering of one member name counting as two. It bounds
 // the memory the index takes and the work every write does to keep it.
 const MaxKeys = 16
+
+// A range lookup declines (ok false) when more than RangeScanMin
+// documents, and more than one in RangeScanShare of those holding numbers
+// in the member, are in the range. The caller then scans, which costs
+// less than reading that many items one by one (and putting their paths
+// in order): BenchmarkSearch in package happn finds the two even at about
+// a quarter of 10,000 items. Counting stops at the limit, so a declined
+// lookup costs little.
+const (
+	RangeScanMin   = 1024
+	RangeScanShare = 4
+)
 
 // buildBatch is how many entries a build files per acquisition of the
 // index's lock, so that lookups and writes wait for it only briefly.
@@ -130,31 +142,34 @@ func (x *Index) Lookup(ctx context.Context, prefix, key string, value []byte) ([
 	if !ok {
 		return nil, false, nil
 	}
-	return x.lookup(ctx, slot{key: key}, func(m *member) []string { return m.collect(prefix, want) })
+	return x.lookup(ctx, slot{key: key}, func(m *member) ([]string, bool) { return m.collect(prefix, want), true })
 }
 
 // LookupRange answers store.RangeIndexer's LookupRange: the paths under
 // prefix, in ascending order, of the documents whose member key holds a
 // number at or above lo and one at or below hi. The first range lookup of
 // a key builds its numeric ordering, with a pass over the store; ok is
-// false when a bound is NaN, when MaxKeys indexes are already kept, or
-// while another lookup is building this key's ordering. An error is the
+// false when a bound is NaN, when MaxKeys indexes are already kept, while
+// another lookup is building this key's ordering, or when the range holds
+// too many documents (RangeScanMin, RangeScanShare). An error is the
 // pass's.
 func (x *Index) LookupRange(ctx context.Context, prefix, key string, lo, hi store.Bound) ([]string, bool, error) {
 	if math.IsNaN(lo.Value) || math.IsNaN(hi.Value) {
 		return nil, false, nil
 	}
-	return x.lookup(ctx, slot{key: key, ordered: true}, func(m *member) []string { return m.nums.collect(prefix, lo, hi) })
+	return x.lookup(ctx, slot{key: key, ordered: true}, func(m *member) ([]string, bool) {
+		return m.nums.collect(prefix, lo, hi, max(RangeScanMin, m.nums.len()/RangeScanShare))
+	})
 }
 
 // lookup runs collect on the index s, built first if there is none.
-func (x *Index) lookup(ctx context.Context, s slot, collect func(*member) []string) ([]string, bool, error) {
+func (x *Index) lookup(ctx context.Context, s slot, collect func(*member) ([]string, bool)) ([]string, bool, error) {
 	x.mu.RLock()
 	m := x.members[s]
 	if m != nil && !m.building {
-		paths := collect(m)
+		paths, ok := collect(m)
 		x.mu.RUnlock()
-		return paths, true, nil
+		return paths, ok, nil
 	}
 	x.mu.RUnlock()
 	if m != nil {
@@ -169,7 +184,8 @@ func (x *Index) lookup(ctx context.Context, s slot, collect func(*member) []stri
 	if m == nil || m.building {
 		return nil, false, nil // dropped by Reset meanwhile
 	}
-	return collect(m), true, nil
+	paths, ok := collect(m)
+	return paths, ok, nil
 }
 
 // build indexes a member with a pass over the store. It returns nil

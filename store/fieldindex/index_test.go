@@ -316,3 +316,28 @@ func TestLookupRangeDuringBuild(t *testing.T) {
 		t.Errorf("the building lookup = %q, want [/b]", got)
 	}
 }
+
+func TestLookupRangeDeclinesWide(t *testing.T) {
+	d := newDocs()
+	const n = 8 * fieldindex.RangeScanMin
+	for i := range n {
+		d.set(fmt.Sprintf("/%05d", i), fmt.Sprintf(`{"n":%d}`, i))
+	}
+	d.set("/s", `{"n":[-1,1e9]}`) // a span in every range
+	const limit = n / fieldindex.RangeScanShare // the span makes n+1 documents: the same
+	for _, tc := range []struct {
+		lo, hi float64
+		ok     bool
+	}{
+		{0, limit - 2, true}, // limit-1 points and the span
+		{0, limit - 1, false},
+		{-1, -1, true},
+		{0, n, false},
+		{n - limit + 1, n, true},
+	} {
+		paths, ok, err := d.index.LookupRange(t.Context(), "", "n", store.Bound{Value: tc.lo}, store.Bound{Value: tc.hi})
+		if err != nil || ok != tc.ok {
+			t.Errorf("LookupRange(%v, %v): %d paths, ok %v, %v; want ok %v", tc.lo, tc.hi, len(paths), ok, err, tc.ok)
+		}
+	}
+}

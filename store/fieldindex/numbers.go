@@ -90,15 +90,23 @@ func (n *numbers) remove(raw, path string) {
 }
 
 // collect returns the paths under prefix of the documents holding a
-// number at or above lo and one at or below hi, in ascending order.
-func (n *numbers) collect(prefix string, lo, hi store.Bound) []string {
-	var paths []string
+// number at or above lo and one at or below hi, in ascending order. ok is
+// false, and collect stops, when more than max documents (of any prefix)
+// are in the range.
+func (n *numbers) collect(prefix string, lo, hi store.Bound, max int) (paths []string, ok bool) {
+	in := 0
 	// The pivot's empty path sorts before every path at lo.Value.
 	n.points.Ascend(point{v: lo.Value}, func(p point) bool {
 		if !atMost(p.v, hi) {
 			return false
 		}
-		if atLeast(p.v, lo) && strings.HasPrefix(p.path, prefix) {
+		if !atLeast(p.v, lo) {
+			return true
+		}
+		if in++; in > max {
+			return false
+		}
+		if strings.HasPrefix(p.path, prefix) {
 			paths = append(paths, p.path)
 		}
 		return true
@@ -106,14 +114,23 @@ func (n *numbers) collect(prefix string, lo, hi store.Bound) []string {
 	// A span's greatest number must meet lo (every span past the pivot
 	// does, bar an exclusive lo's equal), and its least hi.
 	n.spans.Ascend(span{hi: lo.Value}, func(s span) bool {
-		if atLeast(s.hi, lo) && atMost(s.lo, hi) && strings.HasPrefix(s.path, prefix) {
+		if !atLeast(s.hi, lo) || !atMost(s.lo, hi) {
+			return true
+		}
+		if in++; in > max {
+			return false
+		}
+		if strings.HasPrefix(s.path, prefix) {
 			paths = append(paths, s.path)
 		}
 		return true
 	})
+	if in > max {
+		return nil, false
+	}
 	// A path is a point or a span, never both: sorting leaves each once.
 	slices.Sort(paths)
-	return paths
+	return paths, true
 }
 
 // atLeast reports whether v meets the lower bound b.

@@ -29,7 +29,8 @@ func (s *Store) Lookup(ctx context.Context, prefix, key string, value []byte) ([
 // below hi (store.RangeIndexer). The first range lookup of a key builds an
 // ordering of that member's numbers from a snapshot, without stopping
 // writers; later ones read it. ok is false past fieldindex.MaxKeys
-// indexes.
+// indexes, or for a range holding too many items (more than
+// fieldindex.RangeScanMin, and a quarter of those with numbers there).
 func (s *Store) LookupRange(ctx context.Context, prefix, key string, lo, hi store.Bound) ([]string, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
