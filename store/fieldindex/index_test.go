@@ -323,7 +323,7 @@ func TestLookupRangeDeclinesWide(t *testing.T) {
 	for i := range n {
 		d.set(fmt.Sprintf("/%05d", i), fmt.Sprintf(`{"n":%d}`, i))
 	}
-	d.set("/s", `{"n":[-1,1e9]}`) // a span in every range
+	d.set("/s", `{"n":[-1,1e9]}`)               // a span in every range
 	const limit = n / fieldindex.RangeScanShare // the span makes n+1 documents: the same
 	for _, tc := range []struct {
 		lo, hi float64
