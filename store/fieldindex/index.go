@@ -20,9 +20,14 @@
 // its scalar elements. A numeric ordering files a document under the
 // float64 values of the numbers its member holds (the member, or the
 // number elements of an array): one entry at that value when there is one
-// number (or several equal ones), and one entry spanning the least to
-// the greatest otherwise, for an array such as [3, 10] matches
-// {"$gt":5,"$lt":8}: 10 > 5 and 3 < 8.
+// number (or several equal ones), and otherwise one entry spanning the
+// least to the greatest, since an array such as [3, 10] matches
+// {"$gt":5,"$lt":8} (10 > 5 and 3 < 8) with neither number in the range.
+// Numbers compare as float64 values, which is how the evaluator compares
+// them with every bound that query.Ranges gives (it leaves out integers
+// of 2^53 and more, which the evaluator compares exactly). A range lookup
+// holding a large share of the member's documents declines, since a scan
+// then costs less (RangeScanMin, RangeScanShare).
 //
 // The two kinds are built separately, each when first asked for, because
 // a member is usually searched one way: an equality index of a member
