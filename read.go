@@ -129,18 +129,27 @@ func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]st
 }
 
 // indexed returns the items a search with criteria q reads instead of
-// scanning pattern, in path order: those the store's index (store.Indexer)
-// files under one of q's equality terms and pattern matches. The caller
-// still applies q, which may have other terms. It returns nil when the
-// store has no index, pattern is one path, or q has no equality term the
-// index answers for.
+// scanning pattern, in path order: those the store's index names for one
+// of q's equality terms (store.Indexer) or, failing that, one of its
+// range terms (store.RangeIndexer), and pattern matches. The caller still
+// applies q, which may have other terms. It returns nil when the store
+// has no index, pattern is one path, or q has no term the index answers
+// for.
 func (s *Server) indexed(ctx context.Context, pattern string, q *query.Query) (iter.Seq2[store.Item, error], error) {
-	ix, ok := s.store.(store.Indexer)
-	if !ok || q == nil || !wildcard.HasWildcard(pattern) {
+	if q == nil || !wildcard.HasWildcard(pattern) {
 		return nil, nil
 	}
 	r := wildcard.NewRange(pattern)
-	paths, ok, err := q.Candidates(ctx, ix, r.Prefix)
+	var paths []string
+	ok := false
+	var err error
+	if ix, is := s.store.(store.Indexer); is {
+		// An equality usually names fewer items than a range.
+		paths, ok, err = q.Candidates(ctx, ix, r.Prefix)
+	}
+	if rx, is := s.store.(store.RangeIndexer); is && !ok && err == nil {
+		paths, ok, err = q.RangeCandidates(ctx, rx, r.Prefix)
+	}
 	if !ok || err != nil {
 		return nil, err
 	}

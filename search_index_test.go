@@ -16,16 +16,22 @@ import (
 )
 
 // indexedStore is a store with an index that counts how searches reach
-// it: Lookup calls, and Scan calls for wildcard patterns.
+// it: Lookup and LookupRange calls, and Scan calls for wildcard patterns.
 type indexedStore interface {
 	store.Store
 	store.Indexer
+	store.RangeIndexer
 	store.Viewer
 }
 
 type countingStore struct {
 	indexedStore
-	lookups, scans atomic.Int32
+	lookups, ranges, scans atomic.Int32
+}
+
+func (c *countingStore) LookupRange(ctx context.Context, prefix, key string, lo, hi store.Bound) ([]string, bool, error) {
+	c.ranges.Add(1)
+	return c.indexedStore.LookupRange(ctx, prefix, key, lo, hi)
 }
 
 func (c *countingStore) Lookup(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error) {
@@ -38,23 +44,25 @@ func (c *countingStore) Scan(ctx context.Context, pattern string) iter.Seq2[stor
 	return c.indexedStore.Scan(ctx, pattern)
 }
 
+// indexedStores opens each store that has an index.
+var indexedStores = map[string]func(t *testing.T) indexedStore{
+	"memstore": func(*testing.T) indexedStore { return memstore.New() },
+	"buntstore": func(t *testing.T) indexedStore {
+		s, err := buntstore.Open(filepath.Join(t.TempDir(), "happn.db"), buntstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	},
+}
+
 // TestSearchUsesIndex checks that a search whose criteria require an
 // equality reads the store's index instead of scanning, and that its
 // answers follow every write: sets that change the value, merges, removes
 // (one path and a pattern), with the pattern, the rest of the criteria,
 // sort and paging still applied.
 func TestSearchUsesIndex(t *testing.T) {
-	stores := map[string]func(t *testing.T) indexedStore{
-		"memstore": func(*testing.T) indexedStore { return memstore.New() },
-		"buntstore": func(t *testing.T) indexedStore {
-			s, err := buntstore.Open(filepath.Join(t.TempDir(), "happn.db"), buntstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
-	}
-	for name, open := range stores {
+	for name, open := range indexedStores {
 		t.Run(name, func(t *testing.T) {
 			cs := &countingStore{indexedStore: open(t)}
 			srv, _ := testServer(t, happn.Config{Store: cs})
@@ -130,6 +138,107 @@ func TestSearchUsesIndex(t *testing.T) {
 			want(search(happn.Criteria(`{"grp":{"$in":["g1"]}}`)), 1, 2, 13, 17, 21, 25, 29, 99)
 			if cs.scans.Load() == scansBefore {
 				t.Error("a search without an equality term did not scan")
+			}
+		})
+	}
+}
+
+// TestSearchUsesRangeIndex checks that a search whose criteria bound a
+// member's numbers, and require no equality, reads the store's numeric
+// ordering instead of scanning, and that its answers follow every write,
+// with the pattern, the rest of the criteria, projection, sort and paging
+// still applied.
+func TestSearchUsesRangeIndex(t *testing.T) {
+	for name, open := range indexedStores {
+		t.Run(name, func(t *testing.T) {
+			cs := &countingStore{indexedStore: open(t)}
+			srv, _ := testServer(t, happn.Config{Store: cs})
+			c, err := srv.LocalClient(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := ctxT(t)
+			for i := range 40 {
+				data := map[string]any{"n": i, "grp": fmt.Sprintf("g%d", i%4)}
+				if _, err := c.Set(ctx, fmt.Sprintf("/ix/item/%02d", i), data); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// In the range outside the pattern: must not be returned.
+			if _, err := c.Set(ctx, "/other/1", map[string]any{"n": 12}); err != nil {
+				t.Fatal(err)
+			}
+			search := func(opts ...happn.Option) []any {
+				t.Helper()
+				items, err := c.Search(ctx, "/ix/item/*", opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ns []any
+				for _, it := range items {
+					var v struct{ N any }
+					if err := it.Decode(&v); err != nil {
+						t.Fatal(err)
+					}
+					ns = append(ns, v.N)
+				}
+				return ns
+			}
+			want := func(got []any, want ...any) {
+				t.Helper()
+				if fmt.Sprintf("%v", got) != fmt.Sprintf("%v", want) {
+					t.Fatalf("got %v, want %v", got, want)
+				}
+			}
+			scansBefore := cs.scans.Load()
+			want(search(happn.Criteria(`{"n":{"$gte":10,"$lt":15}}`)), 10, 11, 12, 13, 14)
+			want(search(happn.Criteria(`{"$and":[{"n":{"$gt":35}},{"n":{"$lte":37.5}}]}`), happn.Fields(`{"n":1}`)), 36, 37)
+			want(search(happn.Criteria(`{"n":{"$gte":20},"grp":{"$in":["g1"]}}`), happn.Sort(`{"n":-1}`), happn.Limit(3)), 37, 33, 29)
+			want(search(happn.Criteria(`{"n":{"$lt":3}}`), happn.Skip(1)), 1, 2)
+
+			if _, err := c.Set(ctx, "/ix/item/11", map[string]any{"n": 100}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Set(ctx, "/ix/item/30", map[string]any{"n": 13.5}, happn.Merge()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Set(ctx, "/ix/item/31", map[string]any{"n": []any{3, 50}}); err != nil {
+				t.Fatal(err) // in (10, 15): 50 > 10 and 3 < 15
+			}
+			if _, err := c.Set(ctx, "/ix/item/32", map[string]any{"n": "12"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Remove(ctx, "/ix/item/12"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Remove(ctx, "/ix/item/2*"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Set(ctx, "/ix/item/99", map[string]any{"n": 14.0}); err != nil {
+				t.Fatal(err)
+			}
+			want(search(happn.Criteria(`{"n":{"$gt":10,"$lt":15}}`)), 13, 14, 13.5, []any{3, 50}, 14)
+			if n, err := c.Count(ctx, "/ix/item/*", happn.Criteria(`{"n":{"$gte":36}}`)); err != nil || n != 6 {
+				t.Fatalf("Count = %d, %v; want 6", n, err)
+			}
+			if got := cs.scans.Load() - scansBefore; got != 0 {
+				t.Errorf("range searches scanned the store %d times; want none", got)
+			}
+			if cs.ranges.Load() == 0 {
+				t.Error("no search asked for a range")
+			}
+			// An equality term is preferred.
+			ranges, lookups := cs.ranges.Load(), cs.lookups.Load()
+			want(search(happn.Criteria(`{"grp":"g1","n":{"$gt":20}}`)), 33, 37)
+			if cs.ranges.Load() != ranges || cs.lookups.Load() == lookups {
+				t.Error("a search with an equality and a range did not use the equality")
+			}
+			// Bounds the ordering cannot answer exactly still scan, and agree.
+			scans := cs.scans.Load()
+			want(search(happn.Criteria(`{"n":{"$gt":9007199254740992}}`)))
+			want(search(happn.Criteria(`{"n":{"$gt":"1"}}`)), "12")
+			if cs.scans.Load() != scans+2 {
+				t.Error("a search without a range the index answers did not scan")
 			}
 		})
 	}

@@ -135,6 +135,45 @@ type Indexer interface {
 	Lookup(ctx context.Context, prefix, key string, value []byte) (paths []string, ok bool, err error)
 }
 
+// RangeIndexer is an optional capability: finding the items whose data
+// holds numbers within a range in a top-level member without scanning
+// them. The server uses it for searches whose criteria bound a member
+// with $gt, $gte, $lt or $lte and a number, when they have no equality
+// term an Indexer answers, and applies the whole criteria to the items it
+// names.
+//
+// LookupRange returns, in ascending byte order and each once, the paths
+// starting with prefix of the items whose data member key (a top-level
+// member name, unescaped) holds a number at or above lo and a number at
+// or below hi: the member itself, or elements (not nested ones) of an
+// array it holds, the two not necessarily the same element. That is how
+// criteria {key: {"$gte": lo, "$lte": hi}} select items ($gt and $lt for
+// an exclusive end), each operator holding on its own. Numbers compare as
+// their float64 values (a JSON number's value rounded to the nearest
+// float64, ±Inf beyond its range). Strings, booleans, null, objects and
+// nested arrays are in no range. ok is false when the store cannot answer
+// for that key (it has not indexed the key, or holds too many indexes), a
+// bound is NaN, or the range holds so many items that reading them one
+// by one would cost more than a scan; the caller then scans. Package
+// fieldindex implements it for stores that see every write.
+//
+// LookupRange may observe writes committed while it runs, like Scan. When
+// ctx is already done it returns ctx's error.
+type RangeIndexer interface {
+	LookupRange(ctx context.Context, prefix, key string, lo, hi Bound) (paths []string, ok bool, err error)
+}
+
+// Bound is one end of a range of numbers (RangeIndexer). A lower end of
+// math.Inf(-1) or an upper end of math.Inf(1), not exclusive, leaves that
+// side open: every number is within it.
+type Bound struct {
+	// Value is the end.
+	Value float64
+	// Exclusive leaves Value itself out of the range, as $gt and $lt do;
+	// otherwise it is in, as with $gte and $lte.
+	Exclusive bool
+}
+
 // ErrClosed is returned by every method of a closed store.
 var ErrClosed = errors.New("store: closed")
 

@@ -62,6 +62,19 @@ func (k IndexKey) String() string {
 	return "string " + strconv.Quote(k.str)
 }
 
+// Number returns the float64 value that comparisons ($gt, $lt …) give a
+// number key: an integer's converted, anything else's as parsed (-0 as
+// 0). ok is false when k is not a number.
+func (k IndexKey) Number() (f float64, ok bool) {
+	switch k.kind {
+	case keyInt:
+		return float64(int64(k.num)), true
+	case keyFloat:
+		return math.Float64frombits(k.num), true
+	}
+	return 0, false
+}
+
 // TopMember returns the JSON text of the top-level member key of the
 // object doc as a criteria field {key: …} reads it: the first member of
 // that name, names compared after unescaping. It returns "" when doc has

@@ -11,6 +11,7 @@ type Query struct {
 	item bool     // compiled by Compile: field names follow happn's item mapping
 	keys []string // member names of the root fields' cache slots (keyCache)
 	eqs  []Equality
+	rngs []Range
 }
 
 // Compile parses happn search criteria (a JSON object) for matching store
@@ -44,6 +45,7 @@ func compile(criteria []byte, item bool) (*Query, error) {
 	q := &Query{root: simplify(root), item: item}
 	q.keys = cacheKeys(&q.root)
 	q.eqs = equalities(&q.root)
+	q.rngs = ranges(&q.root)
 	return q, nil
 }
 

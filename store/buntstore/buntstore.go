@@ -41,10 +41,11 @@
 //
 // # Indexes
 //
-// Searches for a value of a top-level member are answered from an
-// in-memory index of that member (store.Indexer, package fieldindex),
-// built by the first search that asks for it after Open and kept up to
-// date by every write. It is not in the file: buntdb holds every record in
+// Searches for a value of a top-level member, or for its numbers within a
+// range, are answered from an in-memory index of that member
+// (store.Indexer, store.RangeIndexer, package fieldindex), built by the
+// first search that asks for it after Open and kept up to date by every
+// write. It is not in the file: buntdb holds every record in
 // memory anyway, and a reopened store rebuilds an index when it is first
 // used again.
 package buntstore
@@ -67,10 +68,11 @@ import (
 )
 
 var (
-	_ store.Store   = (*Store)(nil)
-	_ store.Counter = (*Store)(nil)
-	_ store.Viewer  = (*Store)(nil)
-	_ store.Indexer = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.Counter      = (*Store)(nil)
+	_ store.Viewer       = (*Store)(nil)
+	_ store.Indexer      = (*Store)(nil)
+	_ store.RangeIndexer = (*Store)(nil)
 )
 
 // SyncPolicy says how often the file is flushed to stable storage. It

@@ -5,21 +5,28 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/happn-go/happn/store"
 	"github.com/happn-go/happn/store/fieldindex"
 )
 
 // BenchmarkMemory reports the heap an index of one member takes per
-// document (B/doc), for 100,000 documents whose values are all different
-// (unique) and for the same documents sharing 10 values (shared). The
-// documents themselves are not counted.
+// document (B/doc), for 100,000 documents: an equality index when their
+// values are all different (unique) and when they share 10 values
+// (shared); a numeric ordering when each holds a different number
+// (ordered) and when each holds an array of two different numbers
+// (ordered-arrays). The documents themselves are not counted.
 func BenchmarkMemory(b *testing.B) {
 	const n = 100_000
+	zero := store.Bound{Value: 0} // a narrow range: a wide one is declined
 	for _, c := range []struct {
-		name  string
-		value func(i int) string
+		name    string
+		value   func(i int) string
+		ordered bool
 	}{
-		{"unique", func(i int) string { return fmt.Sprintf(`"id-%d"`, i) }},
-		{"shared", func(i int) string { return fmt.Sprintf(`"g%d"`, i%10) }},
+		{"unique", func(i int) string { return fmt.Sprintf(`"id-%d"`, i) }, false},
+		{"shared", func(i int) string { return fmt.Sprintf(`"g%d"`, i%10) }, false},
+		{"ordered", func(i int) string { return fmt.Sprint(i) }, true},
+		{"ordered-arrays", func(i int) string { return fmt.Sprintf(`[%d,%d.5]`, i, i) }, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			d := newDocs()
@@ -32,8 +39,15 @@ func BenchmarkMemory(b *testing.B) {
 				runtime.GC()
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
-				if _, ok, err := d.index.Lookup(b.Context(), "", "k", []byte(c.value(0))); !ok || err != nil {
-					b.Fatalf("Lookup: %v, %v", ok, err)
+				var ok bool
+				var err error
+				if c.ordered {
+					_, ok, err = d.index.LookupRange(b.Context(), "", "k", zero, zero)
+				} else {
+					_, ok, err = d.index.Lookup(b.Context(), "", "k", []byte(c.value(0)))
+				}
+				if !ok || err != nil {
+					b.Fatalf("lookup: %v, %v", ok, err)
 				}
 				runtime.GC()
 				runtime.ReadMemStats(&after)
@@ -41,6 +55,21 @@ func BenchmarkMemory(b *testing.B) {
 			}
 			b.ReportMetric(perDoc, "B/doc")
 		})
+	}
+}
+
+// BenchmarkLookupRange measures a range lookup of 100 of 10,000
+// documents, the benchmark search's ({"n":{"$gte":5000,"$lt":5100}}).
+func BenchmarkLookupRange(b *testing.B) {
+	d := newDocs()
+	for i := range 10_000 {
+		d.set(fmt.Sprintf("/h2h/search/%d", i), fmt.Sprintf(`{"n":%d,"grp":"g%d","name":"item%d"}`, i, i%10, i))
+	}
+	lo, hi := store.Bound{Value: 5000}, store.Bound{Value: 5100, Exclusive: true}
+	for b.Loop() {
+		if paths, ok, err := d.index.LookupRange(b.Context(), "/h2h/search/", "n", lo, hi); len(paths) != 100 || !ok || err != nil {
+			b.Fatalf("LookupRange: %d paths, %v, %v", len(paths), ok, err)
+		}
 	}
 }
 

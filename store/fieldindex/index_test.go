@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -186,5 +187,157 @@ func TestLookupDuringBuild(t *testing.T) {
 	}
 	if got, _ := lookup(t, d.index, "", "k", `1`); !slices.Equal(got, []string{"/b"}) {
 		t.Errorf("after the build = %q, want [/b]", got)
+	}
+}
+
+// span is the ends of a range.
+type span struct{ lo, hi store.Bound }
+
+// between is a range from lo to hi; x makes an end exclusive.
+func between(lo float64, xlo bool, hi float64, xhi bool) span {
+	return span{store.Bound{Value: lo, Exclusive: xlo}, store.Bound{Value: hi, Exclusive: xhi}}
+}
+
+func TestLookupRangeAndApply(t *testing.T) {
+	d := newDocs()
+	d.set("/a", `{"n":1}`)
+	d.set("/b", `{"n":2.5}`)
+	d.set("/c", `{"n":[3,10]}`)      // a span: in (5, 8) by 10 > 5 and 3 < 8
+	d.set("/d", `{"n":[4,4.0,"x"]}`) // a point: its numbers are equal
+	d.set("/e", `{"n":"5"}`)
+	d.set("/f", `{"n":[[6]],"m":6}`)
+	d.set("/g", `{"n":1e999}`)
+	d.set("/h", `{"n":-0.0}`)
+	inf := math.Inf(1)
+	want := func(r span, paths ...string) {
+		t.Helper()
+		got, ok, err := d.index.LookupRange(t.Context(), "", "n", r.lo, r.hi)
+		if err != nil || !ok || !slices.Equal(got, paths) {
+			t.Errorf("LookupRange(%v, %v) = %q, %v, %v; want %q", r.lo, r.hi, got, ok, err, paths)
+		}
+	}
+	want(between(-inf, false, inf, false), "/a", "/b", "/c", "/d", "/g", "/h")
+	want(between(5, true, 8, true), "/c")
+	want(between(1, false, 4, false), "/a", "/b", "/c", "/d")
+	want(between(1, true, 4, true), "/b", "/c")
+	want(between(0, false, 0, false), "/h")
+	want(between(10, false, inf, true), "/c")
+	want(between(10, true, inf, false), "/g")
+	want(between(11, false, 3, false)) // no: 10 >= 11 fails
+	want(between(9, false, 2, false))  // no: 10 >= 9 and 3 <= 2 fails
+	want(between(9, false, 3, false), "/c")
+
+	d.set("/c", `{"n":7}`)
+	d.set("/a", `{"m":1}`)
+	d.set("/i", `{"n":[5.5,9]}`)
+	d.del("/d")
+	want(between(5, true, 8, true), "/c", "/i")
+	want(between(-inf, false, 4, false), "/b", "/h")
+	// n: 2.5 /b, 7 /c, 1e999 /g, -0 /h, [5.5,9] /i; a range lookup of m
+	// builds a second ordering: 1 /a, 6 /f.
+	if _, ok, _ := d.index.LookupRange(t.Context(), "", "m", store.Bound{Value: -inf}, store.Bound{Value: inf}); !ok {
+		t.Fatal("m declined")
+	}
+	if st := d.index.Stats(); st != (fieldindex.Stats{Keys: 2, Numbers: 7}) {
+		t.Errorf("Stats = %+v, want 2 keys, 7 numbers", st)
+	}
+	// An equality index of n is a third index, built apart.
+	if paths, ok := lookup(t, d.index, "", "n", `7.0`); !ok || !slices.Equal(paths, []string{"/c"}) {
+		t.Errorf("Lookup(n, 7.0) = %q, %v", paths, ok)
+	}
+	if st := d.index.Stats(); st != (fieldindex.Stats{Keys: 3, Values: 7, Entries: 7, Numbers: 7}) {
+		t.Errorf("Stats = %+v, want 3 keys, 7 values and entries, 7 numbers", st)
+	}
+}
+
+func TestLookupRangePrefix(t *testing.T) {
+	d := newDocs()
+	for i := range 30 {
+		d.set(fmt.Sprintf("/%c/%02d", 'a'+rune(i%3), i), fmt.Sprintf(`{"n":%d}`, 29-i))
+	}
+	d.set("/b/arr", `{"n":[0,100]}`)
+	got, ok, err := d.index.LookupRange(t.Context(), "/b/", "n", store.Bound{Value: 10}, store.Bound{Value: 20})
+	want := []string{"/b/10", "/b/13", "/b/16", "/b/19", "/b/arr"}
+	if err != nil || !ok || !slices.Equal(got, want) {
+		t.Errorf("LookupRange under /b/ = %q, %v, %v; want %q", got, ok, err, want)
+	}
+}
+
+func TestLookupRangeDeclines(t *testing.T) {
+	d := newDocs()
+	d.set("/a", `{"n":1}`)
+	nan := store.Bound{Value: math.NaN()}
+	if _, ok, _ := d.index.LookupRange(t.Context(), "", "n", nan, store.Bound{Value: 1}); ok {
+		t.Error("a NaN bound answered")
+	}
+	if _, ok, _ := d.index.LookupRange(t.Context(), "", "n", store.Bound{Value: 1}, nan); ok {
+		t.Error("a NaN bound answered")
+	}
+	if st := d.index.Stats(); st.Keys != 0 {
+		t.Errorf("a declined range built an index: %+v", st)
+	}
+	for i := range fieldindex.MaxKeys {
+		if i%2 == 0 {
+			lookup(t, d.index, "", fmt.Sprint("k", i), `1`)
+		} else if _, ok, _ := d.index.LookupRange(t.Context(), "", fmt.Sprint("k", i), store.Bound{}, store.Bound{}); !ok {
+			t.Fatalf("key %d declined", i)
+		}
+	}
+	if _, ok, _ := d.index.LookupRange(t.Context(), "", "k0", store.Bound{}, store.Bound{}); ok {
+		t.Error("a range answered past MaxKeys")
+	}
+}
+
+func TestLookupRangeDuringBuild(t *testing.T) {
+	d := newDocs()
+	d.set("/a", `{"k":1}`)
+	d.set("/c", `{"k":[0,9]}`)
+	d.pause = make(chan struct{})
+	all := func() ([]string, bool) {
+		paths, ok, _ := d.index.LookupRange(context.Background(), "", "k", store.Bound{Value: 1}, store.Bound{Value: 1})
+		return paths, ok
+	}
+	done := make(chan []string)
+	go func() {
+		paths, _ := all()
+		done <- paths
+	}()
+	for d.index.Stats().Keys == 0 {
+		runtime.Gosched()
+	}
+	if _, ok := all(); ok {
+		t.Error("a range lookup answered while the key was being built")
+	}
+	d.set("/b", `{"k":[1,2]}`) // written during the build: the build must keep it
+	d.del("/a")                // deleted during the build, after the pass read it
+	d.set("/c", `{"k":[2,9]}`) // changed out of the range
+	close(d.pause)
+	if got := <-done; !slices.Equal(got, []string{"/b"}) {
+		t.Errorf("the building lookup = %q, want [/b]", got)
+	}
+}
+
+func TestLookupRangeDeclinesWide(t *testing.T) {
+	d := newDocs()
+	const n = 8 * fieldindex.RangeScanMin
+	for i := range n {
+		d.set(fmt.Sprintf("/%05d", i), fmt.Sprintf(`{"n":%d}`, i))
+	}
+	d.set("/s", `{"n":[-1,1e9]}`)               // a span in every range
+	const limit = n / fieldindex.RangeScanShare // the span makes n+1 documents: the same
+	for _, tc := range []struct {
+		lo, hi float64
+		ok     bool
+	}{
+		{0, limit - 2, true}, // limit-1 points and the span
+		{0, limit - 1, false},
+		{-1, -1, true},
+		{0, n, false},
+		{n - limit + 1, n, true},
+	} {
+		paths, ok, err := d.index.LookupRange(t.Context(), "", "n", store.Bound{Value: tc.lo}, store.Bound{Value: tc.hi})
+		if err != nil || ok != tc.ok {
+			t.Errorf("LookupRange(%v, %v): %d paths, ok %v, %v; want ok %v", tc.lo, tc.hi, len(paths), ok, err, tc.ok)
+		}
 	}
 }

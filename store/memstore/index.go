@@ -23,3 +23,23 @@ func (s *Store) Lookup(ctx context.Context, prefix, key string, value []byte) ([
 	}
 	return s.index.Lookup(ctx, prefix, key, value)
 }
+
+// LookupRange returns the paths under prefix, in ascending order, of the
+// items whose data member key holds a number at or above lo and one at or
+// below hi (store.RangeIndexer). The first range lookup of a key builds an
+// ordering of that member's numbers from a snapshot, without stopping
+// writers; later ones read it. ok is false past fieldindex.MaxKeys
+// indexes, or for a range holding too many items (more than
+// fieldindex.RangeScanMin, and a quarter of those with numbers there).
+func (s *Store) LookupRange(ctx context.Context, prefix, key string, lo, hi store.Bound) ([]string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	s.mu.RLock()
+	closed := s.tree == nil
+	s.mu.RUnlock()
+	if closed {
+		return nil, false, store.ErrClosed
+	}
+	return s.index.LookupRange(ctx, prefix, key, lo, hi)
+}

@@ -9,9 +9,10 @@
 // write after a snapshot copies the few tree nodes on its path; later writes
 // pay nothing until the next snapshot.
 //
-// Searches for a value of a top-level member are answered from an index
-// of that member (store.Indexer, package fieldindex), built by the first
-// search that asks for it and kept up to date by every write.
+// Searches for a value of a top-level member, or for its numbers within a
+// range, are answered from an index of that member (store.Indexer,
+// store.RangeIndexer, package fieldindex), built by the first search that
+// asks for it and kept up to date by every write.
 //
 // Nothing survives Close or the end of the process.
 package memstore
@@ -30,10 +31,11 @@ import (
 )
 
 var (
-	_ store.Store   = (*Store)(nil)
-	_ store.Counter = (*Store)(nil)
-	_ store.Viewer  = (*Store)(nil)
-	_ store.Indexer = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.Counter      = (*Store)(nil)
+	_ store.Viewer       = (*Store)(nil)
+	_ store.Indexer      = (*Store)(nil)
+	_ store.RangeIndexer = (*Store)(nil)
 )
 
 // entry is what the tree holds: the path it is ordered by, kept inline so

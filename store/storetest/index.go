@@ -362,8 +362,9 @@ func testIndexContextAndClose(t *testing.T, open func() store.Store) {
 	}
 }
 
-// testIndexAfterReopen checks that lookups after a reopen see what was
-// written before it and after it.
+// testIndexAfterReopen checks that lookups (and range lookups, when the
+// store has them) after a reopen see what was written before it and after
+// it.
 func testIndexAfterReopen(t *testing.T, reopen func() store.Store) {
 	s := reopen()
 	if _, ok := s.(store.Indexer); !ok {
@@ -382,7 +383,8 @@ func testIndexAfterReopen(t *testing.T, reopen func() store.Store) {
 			put(t, s, p, randDoc(r, 3))
 		}
 	}
-	answered := 0
+	answered, ranges := 0, 0
+	_, isRange := s.(store.RangeIndexer)
 	lookups := func(what string) {
 		t.Helper()
 		c := &lookupCounter{ix: s.(store.Indexer), s: s}
@@ -392,6 +394,16 @@ func testIndexAfterReopen(t *testing.T, reopen func() store.Store) {
 			}
 		}
 		answered += c.answered
+		if !isRange {
+			return
+		}
+		rc := &rangeCounter{rx: s.(store.RangeIndexer), s: s}
+		for k := range 3 {
+			for range 6 {
+				rc.random(t, r, what, "/r/", fmt.Sprintf("k%d", k))
+			}
+		}
+		ranges += rc.answered
 	}
 	write(100)
 	lookups("before reopening: ")
@@ -402,5 +414,8 @@ func testIndexAfterReopen(t *testing.T, reopen func() store.Store) {
 	lookups("after reopening and writing: ")
 	if answered == 0 {
 		t.Error("the store declined every lookup (ok false)")
+	}
+	if isRange && ranges == 0 {
+		t.Error("the store declined every range lookup (ok false)")
 	}
 }

@@ -11,9 +11,9 @@
 //
 // Each check asserts exact values. A backend that also implements
 // store.Counter has Count checked against Scan, and one that implements
-// store.Indexer has Lookup checked against Scan and the criteria
-// evaluator, across writes, deletes, concurrent builds and (RunReopen)
-// reopening.
+// store.Indexer (store.RangeIndexer) has Lookup (LookupRange) checked
+// against Scan and the criteria evaluator, across writes, deletes,
+// concurrent builds and (RunReopen) reopening.
 package storetest
 
 import (
@@ -36,7 +36,7 @@ type check struct {
 }
 
 // checks lists every check Run performs, grouped by the file that holds them.
-var checks = slices.Concat(updateChecks, scanChecks, deleteChecks, concurrencyChecks, closeChecks, indexChecks)
+var checks = slices.Concat(updateChecks, scanChecks, deleteChecks, concurrencyChecks, closeChecks, indexChecks, rangeChecks)
 
 // Run runs the conformance suite against the stores open returns. open must
 // return a new, empty store on each call; the suite closes it.
