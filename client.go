@@ -216,7 +216,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		frame = append(frame, data...)
 	}
 
-	w := make(chan *message, 1)
+	w := waiterPool.Get().(chan *message)
 	c.mu.Lock()
 	if c.closed {
 		err := c.closeErr
@@ -251,6 +251,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		if !ok {
 			return nil, c.downErr()
 		}
+		waiterPool.Put(w)
 		return resp, resp.err()
 	default:
 	}
@@ -265,6 +266,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		if !ok {
 			return nil, c.downErr()
 		}
+		waiterPool.Put(w)
 		return resp, resp.err()
 	case <-ctx.Done():
 		c.forget(id)
@@ -274,6 +276,13 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		return nil, ErrTimeout
 	}
 }
+
+// waiterPool holds the channels calls wait on for their response, each
+// with a buffer of one. A channel goes back to the pool only after its
+// call has received the response: deliver took it out of waiters before
+// sending, so nothing else can still reach it. A channel that was closed,
+// or whose call gave up (a response may yet be sent to it), is dropped.
+var waiterPool = sync.Pool{New: func() any { return make(chan *message, 1) }}
 
 // downErr is what a call cut off by a lost connection returns.
 func (c *Client) downErr() error {

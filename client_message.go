@@ -21,6 +21,8 @@ type message struct {
 	typ     string
 	status  string
 	eventID int64
+	// it is the Item that item returns, allocated with the message.
+	it Item
 }
 
 func parseMessage(frame []byte) *message {
@@ -90,7 +92,8 @@ func (m *message) item() *Item {
 	}
 	// The frame is this message's own allocation, never reused: the item
 	// can share it instead of copying its data.
-	return &Item{Data: json.RawMessage(unsafeBytes(m.data.Raw)), Meta: parseItemMeta(m.meta)}
+	m.it = Item{Data: json.RawMessage(unsafeBytes(m.data.Raw)), Meta: parseItemMeta(m.meta)}
+	return &m.it
 }
 
 // items returns the items of an array response (its last element is the

@@ -84,11 +84,15 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		path = path + "/" + ss.srv.siblings.Next()
 	}
 	by := ss.username()
+	// The update function goes to the store behind an interface, so it
+	// escapes: it captures copies, never req, which can then stay on the
+	// stack.
+	merge := o.Merge
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
 	it, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
-		if o.Merge && cur != nil {
+		if merge && cur != nil {
 			return store.Change{Data: mergeShallow(cur.Data, data), ModifiedBy: by}, nil
 		}
 		return store.Change{Data: data, ModifiedBy: by}, nil
@@ -101,9 +105,9 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 	if o.Merge {
 		ev.patch = data
 	}
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res protocol.PublishResult) {
 		m := protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true}
-		if o.PublishResults && res != nil {
+		if o.PublishResults && published {
 			m.PublishResults = res.AppendResult(nil)
 		}
 		if o.NoDataResponse {
@@ -124,7 +128,7 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 	lock := ss.srv.stripe(req.Path)
 	lock.Lock()
 	defer lock.Unlock()
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res protocol.PublishResult) {
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
@@ -171,7 +175,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 	b = append(b, `,"gauge":`...)
 	b = protocol.AppendString(b, gauge.Str)
 	ev.data = append(b, '}')
-	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, ev.data, protocol.ResponseMeta{}, published)
 	})
 }
@@ -227,7 +231,7 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 		return
 	}
 	ev.data, ev.created, ev.modified = it.Data, it.Created, it.Modified
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, it.Data, protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true, Tag: o.Tag}, published)
 	})
 }
