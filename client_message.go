@@ -48,6 +48,9 @@ func parseMessage(frame []byte) *message {
 			return true
 		})
 	}
+	// One pass over meta reads the routing fields and, for item(), the
+	// item's metadata (an array's last element has none of it).
+	im := &m.it.Meta
 	protocol.Members(meta, func(k, v []byte) bool {
 		switch string(k) {
 		case "type":
@@ -56,6 +59,14 @@ func parseMessage(frame []byte) *message {
 			m.status, _ = protocol.String(v)
 		case "eventId":
 			m.eventID, _ = protocol.Int(v)
+		case "path":
+			im.Path, _ = protocol.String(v)
+		case "created":
+			im.Created, _ = protocol.Int(v)
+		case "modified":
+			im.Modified, _ = protocol.Int(v)
+		case "modifiedBy":
+			im.ModifiedBy, _ = protocol.String(v)
 		}
 		return true
 	})
@@ -92,7 +103,7 @@ func (m *message) item() *Item {
 	}
 	// The frame is this message's own allocation, never reused: the item
 	// can share it instead of copying its data.
-	m.it = Item{Data: json.RawMessage(unsafeBytes(m.data.Raw)), Meta: parseItemMeta(m.meta)}
+	m.it.Data = json.RawMessage(unsafeBytes(m.data.Raw)) // Meta was read by parseMessage
 	return &m.it
 }
 

@@ -58,7 +58,23 @@ func skipSpace(b []byte, i int) int {
 // stringEnd returns the index after the closing quote of the string that
 // starts at b[i] == '"'.
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); {
+	// Most strings in a frame are short (keys, paths, names): a plain
+	// loop over their first bytes beats calling IndexByte for each.
+	i++
+	for stop := min(i+32, len(b)); i < stop; i++ {
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++ // the escaped byte cannot end the string
+		}
+	}
+	if i > len(b) {
+		return len(b)
+	}
+	// A long string: find each quote with IndexByte, and check whether
+	// an odd number of backslashes escapes it.
+	for i < len(b) {
 		q := bytes.IndexByte(b[i:], '"')
 		if q < 0 {
 			return len(b)
