@@ -27,31 +27,10 @@ type message struct {
 
 func parseMessage(frame []byte) *message {
 	m := &message{raw: frame, root: protocol.Parse(frame)}
-	var meta []byte
-	switch {
-	case m.root.IsArray():
-		m.array = true
-		m.root.ForEach(func(_, v gjson.Result) bool {
-			m.meta = v
-			return true
-		})
-		meta = []byte(m.meta.Raw)
-	case m.root.IsObject():
-		protocol.Members(frame, func(k, v []byte) bool {
-			switch string(k) {
-			case "data":
-				m.data = protocol.Parse(v)
-			case "_meta":
-				meta = v
-				m.meta = protocol.Parse(v)
-			}
-			return true
-		})
-	}
-	// One pass over meta reads the routing fields and, for item(), the
+	// The meta's members give the routing fields and, for item(), the
 	// item's metadata (an array's last element has none of it).
 	im := &m.it.Meta
-	protocol.Members(meta, func(k, v []byte) bool {
+	readMeta := func(k, v []byte) bool {
 		switch string(k) {
 		case "type":
 			m.typ, _ = protocol.String(v)
@@ -69,7 +48,27 @@ func parseMessage(frame []byte) *message {
 			im.ModifiedBy, _ = protocol.String(v)
 		}
 		return true
-	})
+	}
+	switch {
+	case m.root.IsArray():
+		m.array = true
+		m.root.ForEach(func(_, v gjson.Result) bool {
+			m.meta = v
+			return true
+		})
+		protocol.Members(unsafeBytes(m.meta.Raw), readMeta)
+	case m.root.IsObject():
+		// One pass over the frame, looking inside _meta on the way.
+		protocol.MembersNested(frame, "_meta", func(k, v []byte) bool {
+			switch string(k) {
+			case "data":
+				m.data = protocol.Parse(v)
+			case "_meta":
+				m.meta = protocol.Parse(v)
+			}
+			return true
+		}, readMeta)
+	}
 	return m
 }
 

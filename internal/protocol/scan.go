@@ -19,32 +19,65 @@ import (
 // value's raw text. It stops when fn returns false. obj must be valid JSON;
 // a value that is not an object yields nothing.
 func Members(obj []byte, fn func(key, value []byte) bool) {
-	i := skipSpace(obj, 0)
+	members(obj, skipSpace(obj, 0), "", fn, nil)
+}
+
+// MembersNested is Members that also calls nested for each member of the
+// object value of the member named sub (a response's _meta, say), reading
+// that object once rather than once to skip it and again to look inside.
+// fn still sees sub's whole value, after nested has seen its members.
+func MembersNested(obj []byte, sub string, fn, nested func(key, value []byte) bool) {
+	members(obj, skipSpace(obj, 0), sub, fn, nested)
+}
+
+// members walks the object that starts at obj[i] (see Members and
+// MembersNested) and returns the index after it, or -1 when fn stopped
+// the walk or the object does not end.
+func members(obj []byte, i int, sub string, fn, nested func(key, value []byte) bool) int {
 	if i >= len(obj) || obj[i] != '{' {
-		return
+		return -1
 	}
 	i++
 	for {
 		i = skipSpace(obj, i)
+		if i < len(obj) && obj[i] == '}' {
+			return i + 1
+		}
 		if i >= len(obj) || obj[i] != '"' {
-			return // '}' or broken input
+			return -1 // broken input
 		}
 		kEnd := stringEnd(obj, i)
 		key := obj[i+1 : kEnd-1]
 		i = skipSpace(obj, kEnd)
 		if i >= len(obj) || obj[i] != ':' {
-			return
+			return -1
 		}
 		i = skipSpace(obj, i+1)
-		vEnd := valueEnd(obj, i)
+		var vEnd int
+		if nested != nil && i < len(obj) && obj[i] == '{' && string(key) == sub {
+			if vEnd = members(obj, i, "", nested, nil); vEnd < 0 {
+				// nested stopped early (or the object is cut short):
+				// skip what it did not read.
+				vEnd = valueEnd(obj, i)
+			}
+		} else {
+			vEnd = valueEnd(obj, i)
+		}
 		if !fn(key, obj[i:vEnd]) {
-			return
+			return -1
 		}
 		i = skipSpace(obj, vEnd)
-		if i >= len(obj) || obj[i] != ',' {
-			return
+		if i >= len(obj) {
+			return -1
 		}
-		i++
+		switch obj[i] {
+		case '}':
+			return i + 1
+		case ',':
+			i++
+		default:
+			return -1
+		}
 	}
 }
 
