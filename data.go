@@ -83,20 +83,12 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		// requested path, as happn-3 12.x.
 		path = path + "/" + ss.srv.siblings.Next()
 	}
-	by := ss.username()
-	// The update function goes to the store behind an interface, so it
-	// escapes: it captures copies, never req, which can then stay on the
-	// stack.
-	merge := o.Merge
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
-	it, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
-		if merge && cur != nil {
-			return store.Change{Data: mergeShallow(cur.Data, data), ModifiedBy: by}, nil
-		}
-		return store.Change{Data: data, ModifiedBy: by}, nil
-	})
+	ss.setUpdate = setUpdate{data: data, by: ss.username(), merge: o.Merge}
+	it, err := ss.srv.store.Update(ctx, path, ss.setUpdateFn)
+	ss.setUpdate = setUpdate{} // keeps no frame alive
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -118,6 +110,26 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		}
 		ss.ok(req, it.Data, m, published)
 	})
+}
+
+// setUpdate is the store update of a plain or merge set.
+//
+// A function made per set would escape to the heap (the store is an
+// interface), so each session makes one, setUpdateFn, when it starts, and
+// a set fills in the session's setUpdate for it: a session handles one
+// request at a time, and the store calls the function before Update
+// returns.
+type setUpdate struct {
+	data  []byte
+	by    string
+	merge bool
+}
+
+func (u *setUpdate) apply(cur *store.Item) (store.Change, error) {
+	if u.merge && cur != nil {
+		return store.Change{Data: mergeShallow(cur.Data, u.data), ModifiedBy: u.by}, nil
+	}
+	return store.Change{Data: u.data, ModifiedBy: u.by}, nil
 }
 
 // publishOnly handles a set with noStore (the client's publish): an
