@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -123,6 +124,26 @@ func checkNested(t *testing.T, s, sub string, members []struct{ k, v string }) {
 	for i := range got {
 		if got[i] != want[i] {
 			t.Fatalf("%s: MembersNested(%q) inside %d = %s, want %s", s, sub, i, got[i], want[i])
+		}
+	}
+}
+
+// TestStringEnd puts quotes and escapes at every offset of strings that
+// cross the scanner's word and long-string boundaries.
+func TestStringEnd(t *testing.T) {
+	for n := 0; n < 150; n++ {
+		for _, esc := range []string{"", `\"`, `\\`, `\\\"`, `\n`} {
+			for at := 0; at <= n; at += 1 + n/10 {
+				body := strings.Repeat("x", at) + esc + strings.Repeat("y", n-at)
+				s := []byte(`"` + body + `",`)
+				if got, want := stringEnd(s, 0), len(s)-1; got != want {
+					t.Fatalf("stringEnd(%s) = %d, want %d", s, got, want)
+				}
+				open := []byte(`"` + body) // no closing quote
+				if got := stringEnd(open, 0); got != len(open) {
+					t.Fatalf("stringEnd(%s) = %d, want %d", open, got, len(open))
+				}
+			}
 		}
 	}
 }
