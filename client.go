@@ -338,7 +338,7 @@ func (c *Client) publicationAck(m *message) {
 	if fn == nil {
 		return
 	}
-	r := m.root.Get("result")
+	r := m.root().Get("result")
 	res := PublishResult{
 		Queued:       int(r.Get("queued").Int()),
 		Successful:   int(r.Get("successful").Int()),
@@ -347,8 +347,8 @@ func (c *Client) publicationAck(m *message) {
 		Acknowledged: int(r.Get("acknowledged").Int()),
 	}
 	var err error
-	if m.root.Get("status").Str == "error" {
-		err = fmt.Errorf("happn: publication failed: %s", m.root.Get("error").String())
+	if m.root().Get("status").Str == "error" {
+		err = fmt.Errorf("happn: publication failed: %s", m.root().Get("error").String())
 	}
 	fn(res, err)
 }

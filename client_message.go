@@ -12,7 +12,6 @@ import (
 type message struct {
 	raw   []byte
 	array bool
-	root  gjson.Result
 	// data is the "data" field of an object frame.
 	data gjson.Result
 	// meta is the "_meta" object, or the last element of an array response.
@@ -26,7 +25,8 @@ type message struct {
 }
 
 func parseMessage(frame []byte) *message {
-	m := &message{raw: frame, root: protocol.Parse(frame)}
+	m := &message{raw: frame}
+	root := protocol.Parse(frame)
 	// The meta's members give the routing fields and, for item(), the
 	// item's metadata (an array's last element has none of it).
 	im := &m.it.Meta
@@ -50,14 +50,14 @@ func parseMessage(frame []byte) *message {
 		return true
 	}
 	switch {
-	case m.root.IsArray():
+	case root.IsArray():
 		m.array = true
-		m.root.ForEach(func(_, v gjson.Result) bool {
+		root.ForEach(func(_, v gjson.Result) bool {
 			m.meta = v
 			return true
 		})
 		protocol.Members(unsafeBytes(m.meta.Raw), readMeta)
-	case m.root.IsObject():
+	case root.IsObject():
 		// One pass over the frame, looking inside _meta on the way.
 		protocol.MembersNested(frame, "_meta", func(k, v []byte) bool {
 			switch string(k) {
@@ -71,6 +71,11 @@ func parseMessage(frame []byte) *message {
 	}
 	return m
 }
+
+// root returns the whole frame parsed, for the fields parseMessage does
+// not keep: parsing is lazy, and keeping it would make every message
+// bigger.
+func (m *message) root() gjson.Result { return protocol.Parse(m.raw) }
 
 // err returns the *Error of an error response, or nil.
 func (m *message) err() error {
@@ -112,7 +117,7 @@ func (m *message) items() []Item {
 	var items []Item
 	var prev gjson.Result
 	first := true
-	m.root.ForEach(func(_, v gjson.Result) bool {
+	m.root().ForEach(func(_, v gjson.Result) bool {
 		if !first {
 			items = append(items, parseListItem(prev))
 		}
