@@ -216,7 +216,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		frame = append(frame, data...)
 	}
 
-	w := make(chan *message, 1)
+	w := waiterPool.Get().(chan *message)
 	c.mu.Lock()
 	if c.closed {
 		err := c.closeErr
@@ -251,6 +251,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		if !ok {
 			return nil, c.downErr()
 		}
+		waiterPool.Put(w)
 		return resp, resp.err()
 	default:
 	}
@@ -265,6 +266,7 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		if !ok {
 			return nil, c.downErr()
 		}
+		waiterPool.Put(w)
 		return resp, resp.err()
 	case <-ctx.Done():
 		c.forget(id)
@@ -274,6 +276,13 @@ func (c *Client) callID(ctx context.Context, id int64, internal bool, action, pa
 		return nil, ErrTimeout
 	}
 }
+
+// waiterPool holds the channels calls wait on for their response, each
+// with a buffer of one. A channel goes back to the pool only after its
+// call has received the response: deliver took it out of waiters before
+// sending, so nothing else can still reach it. A channel that was closed,
+// or whose call gave up (a response may yet be sent to it), is dropped.
+var waiterPool = sync.Pool{New: func() any { return make(chan *message, 1) }}
 
 // downErr is what a call cut off by a lost connection returns.
 func (c *Client) downErr() error {
@@ -329,7 +338,7 @@ func (c *Client) publicationAck(m *message) {
 	if fn == nil {
 		return
 	}
-	r := m.root.Get("result")
+	r := m.root().Get("result")
 	res := PublishResult{
 		Queued:       int(r.Get("queued").Int()),
 		Successful:   int(r.Get("successful").Int()),
@@ -338,8 +347,8 @@ func (c *Client) publicationAck(m *message) {
 		Acknowledged: int(r.Get("acknowledged").Int()),
 	}
 	var err error
-	if m.root.Get("status").Str == "error" {
-		err = fmt.Errorf("happn: publication failed: %s", m.root.Get("error").String())
+	if m.root().Get("status").Str == "error" {
+		err = fmt.Errorf("happn: publication failed: %s", m.root().Get("error").String())
 	}
 	fn(res, err)
 }

@@ -183,7 +183,7 @@ func (c *Client) route(conn clientConn, frame []byte, block bool) bool {
 		case <-c.done:
 		}
 	case "system":
-		if m.root.Get("eventKey").Str == "server-side-disconnect" {
+		if m.root().Get("eventKey").Str == "server-side-disconnect" {
 			reason := m.data.Get("reason").String()
 			c.mu.Lock()
 			c.noReconnect = true

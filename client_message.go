@@ -12,7 +12,6 @@ import (
 type message struct {
 	raw   []byte
 	array bool
-	root  gjson.Result
 	// data is the "data" field of an object frame.
 	data gjson.Result
 	// meta is the "_meta" object, or the last element of an array response.
@@ -21,32 +20,17 @@ type message struct {
 	typ     string
 	status  string
 	eventID int64
+	// it is the Item that item returns, allocated with the message.
+	it Item
 }
 
 func parseMessage(frame []byte) *message {
-	m := &message{raw: frame, root: protocol.Parse(frame)}
-	var meta []byte
-	switch {
-	case m.root.IsArray():
-		m.array = true
-		m.root.ForEach(func(_, v gjson.Result) bool {
-			m.meta = v
-			return true
-		})
-		meta = []byte(m.meta.Raw)
-	case m.root.IsObject():
-		protocol.Members(frame, func(k, v []byte) bool {
-			switch string(k) {
-			case "data":
-				m.data = protocol.Parse(v)
-			case "_meta":
-				meta = v
-				m.meta = protocol.Parse(v)
-			}
-			return true
-		})
-	}
-	protocol.Members(meta, func(k, v []byte) bool {
+	m := &message{raw: frame}
+	root := protocol.Parse(frame)
+	// The meta's members give the routing fields and, for item(), the
+	// item's metadata (an array's last element has none of it).
+	im := &m.it.Meta
+	readMeta := func(k, v []byte) bool {
 		switch string(k) {
 		case "type":
 			m.typ, _ = protocol.String(v)
@@ -54,11 +38,44 @@ func parseMessage(frame []byte) *message {
 			m.status, _ = protocol.String(v)
 		case "eventId":
 			m.eventID, _ = protocol.Int(v)
+		case "path":
+			im.Path, _ = protocol.String(v)
+		case "created":
+			im.Created, _ = protocol.Int(v)
+		case "modified":
+			im.Modified, _ = protocol.Int(v)
+		case "modifiedBy":
+			im.ModifiedBy, _ = protocol.String(v)
 		}
 		return true
-	})
+	}
+	switch {
+	case root.IsArray():
+		m.array = true
+		root.ForEach(func(_, v gjson.Result) bool {
+			m.meta = v
+			return true
+		})
+		protocol.Members(unsafeBytes(m.meta.Raw), readMeta)
+	case root.IsObject():
+		// One pass over the frame, looking inside _meta on the way.
+		protocol.MembersNested(frame, "_meta", func(k, v []byte) bool {
+			switch string(k) {
+			case "data":
+				m.data = protocol.Parse(v)
+			case "_meta":
+				m.meta = protocol.Parse(v)
+			}
+			return true
+		}, readMeta)
+	}
 	return m
 }
+
+// root returns the whole frame parsed, for the fields parseMessage does
+// not keep: parsing is lazy, and keeping it would make every message
+// bigger.
+func (m *message) root() gjson.Result { return protocol.Parse(m.raw) }
 
 // err returns the *Error of an error response, or nil.
 func (m *message) err() error {
@@ -90,7 +107,8 @@ func (m *message) item() *Item {
 	}
 	// The frame is this message's own allocation, never reused: the item
 	// can share it instead of copying its data.
-	return &Item{Data: json.RawMessage(unsafeBytes(m.data.Raw)), Meta: parseItemMeta(m.meta)}
+	m.it.Data = json.RawMessage(unsafeBytes(m.data.Raw)) // Meta was read by parseMessage
+	return &m.it
 }
 
 // items returns the items of an array response (its last element is the
@@ -99,7 +117,7 @@ func (m *message) items() []Item {
 	var items []Item
 	var prev gjson.Result
 	first := true
-	m.root.ForEach(func(_, v gjson.Result) bool {
+	m.root().ForEach(func(_, v gjson.Result) bool {
 		if !first {
 			items = append(items, parseListItem(prev))
 		}

@@ -36,7 +36,14 @@ type callOptions struct {
 	mergeOnly       bool
 }
 
+// noOptions is what collect returns for a call without options; like
+// every collected callOptions it is only read.
+var noOptions = &callOptions{}
+
 func collect(opts []Option) *callOptions {
+	if len(opts) == 0 {
+		return noOptions
+	}
 	o := &callOptions{}
 	for _, opt := range opts {
 		opt(o)

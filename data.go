@@ -83,16 +83,12 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 		// requested path, as happn-3 12.x.
 		path = path + "/" + ss.srv.siblings.Next()
 	}
-	by := ss.username()
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
-	it, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
-		if o.Merge && cur != nil {
-			return store.Change{Data: mergeShallow(cur.Data, data), ModifiedBy: by}, nil
-		}
-		return store.Change{Data: data, ModifiedBy: by}, nil
-	})
+	ss.setUpdate = setUpdate{data: data, by: ss.username(), merge: o.Merge}
+	it, err := ss.srv.store.Update(ctx, path, ss.setUpdateFn)
+	ss.setUpdate = setUpdate{} // keeps no frame alive
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -101,9 +97,9 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 	if o.Merge {
 		ev.patch = data
 	}
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res protocol.PublishResult) {
 		m := protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true}
-		if o.PublishResults && res != nil {
+		if o.PublishResults && published {
 			m.PublishResults = res.AppendResult(nil)
 		}
 		if o.NoDataResponse {
@@ -116,6 +112,26 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 	})
 }
 
+// setUpdate is the store update of a plain or merge set.
+//
+// A function made per set would escape to the heap (the store is an
+// interface), so each session makes one, setUpdateFn, when it starts, and
+// a set fills in the session's setUpdate for it: a session handles one
+// request at a time, and the store calls the function before Update
+// returns.
+type setUpdate struct {
+	data  []byte
+	by    string
+	merge bool
+}
+
+func (u *setUpdate) apply(cur *store.Item) (store.Change, error) {
+	if u.merge && cur != nil {
+		return store.Change{Data: mergeShallow(cur.Data, u.data), ModifiedBy: u.by}, nil
+	}
+	return store.Change{Data: u.data, ModifiedBy: u.by}, nil
+}
+
 // publishOnly handles a set with noStore (the client's publish): an
 // event without storing anything.
 func (ss *session) publishOnly(req *protocol.Request, ev *event) {
@@ -124,7 +140,7 @@ func (ss *session) publishOnly(req *protocol.Request, ev *event) {
 	lock := ss.srv.stripe(req.Path)
 	lock.Lock()
 	defer lock.Unlock()
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, res protocol.PublishResult) {
 		if o.NoDataResponse {
 			r := ss.response(req)
 			r.Published = published
@@ -171,7 +187,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 	b = append(b, `,"gauge":`...)
 	b = protocol.AppendString(b, gauge.Str)
 	ev.data = append(b, '}')
-	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !req.Options.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, ev.data, protocol.ResponseMeta{}, published)
 	})
 }
@@ -227,7 +243,7 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 		return
 	}
 	ev.data, ev.created, ev.modified = it.Data, it.Created, it.Modified
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, it.Data, protocol.ResponseMeta{Item: itemMeta(&it), HasItem: true, Tag: o.Tag}, published)
 	})
 }

@@ -2,6 +2,7 @@ package happn
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 const (
@@ -19,13 +20,32 @@ func checkPath(path, action string) error {
 	if path == "" {
 		return badRequest(msgBadPathChar)
 	}
-	for _, r := range path {
+	for i := 0; i < len(path); {
+		if c := path[i]; c < utf8.RuneSelf {
+			// Every set and get checks its path on both ends: the
+			// common ASCII case is a table look-up.
+			if !pathASCII[c] {
+				return badRequest(msgBadPathChar)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(path[i:])
 		if !pathRune(r) {
 			return badRequest(msgBadPathChar)
 		}
+		i += size
 	}
 	return nil
 }
+
+// pathASCII is pathRune for the ASCII runes.
+var pathASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = pathRune(rune(c))
+	}
+	return t
+}()
 
 func pathRune(r rune) bool {
 	switch {

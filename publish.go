@@ -193,23 +193,27 @@ func contains(list []string, s string) bool {
 
 // afterWrite publishes ev and answers the publisher in the order its
 // consistency level asks for (SPEC §4.5). respond sends the response; it
-// is given whether the publication has happened and its result.
-func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool, res *protocol.PublishResult)) {
+// is given whether the publication has happened and, when it has, its
+// result (the zero value otherwise).
+//
+// The result is passed by value and ev is not kept (ACKNOWLEDGED keeps a
+// copy), so that neither has to live on the heap for a plain set.
+func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool, res protocol.PublishResult)) {
 	if !publish {
-		respond(false, nil)
+		respond(false, protocol.PublishResult{})
 		return
 	}
 	switch ev.consistency {
 	case Transactional:
-		res := s.publish(ev, nil)
-		respond(true, &res)
+		respond(true, s.publish(ev, nil))
 	case Acknowledged:
-		respond(false, nil)
-		p := s.acks.begin(ev)
+		respond(false, protocol.PublishResult{})
+		kept := *ev // the tracker outlives this call
+		p := s.acks.begin(&kept)
 		res := s.publish(ev, p)
 		s.acks.seal(p, res, s.cfg.AcknowledgeTimeout)
 	default: // Queued, Deferred
-		respond(false, nil)
+		respond(false, protocol.PublishResult{})
 		res := s.publish(ev, nil)
 		ev.publisher.sendPublicationAck(ev, &res, "")
 	}

@@ -305,7 +305,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	data = protocol.AppendInt(data, int64(n))
 	data = append(data, '}')
 	ev := &event{action: pubsub.Remove, path: path, publisher: ss, eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
-	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ *protocol.PublishResult) {
+	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})
 }

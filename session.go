@@ -9,6 +9,7 @@ import (
 	"github.com/happn-go/happn/internal/ids"
 	"github.com/happn-go/happn/internal/protocol"
 	"github.com/happn-go/happn/security"
+	"github.com/happn-go/happn/store"
 	"github.com/happn-go/happn/transport"
 	"github.com/tidwall/gjson"
 )
@@ -46,6 +47,11 @@ type session struct {
 	ending atomic.Bool
 
 	sec sessionSecurity // secure mode: policy timer, payload cipher
+
+	// The update a set hands the store (data.go); used by the goroutine
+	// handling the session's requests only.
+	setUpdate   setUpdate
+	setUpdateFn store.UpdateFunc
 }
 
 var legacyProtocol = protocol.ProtocolLegacy
@@ -55,6 +61,7 @@ func newSession(s *Server, c transport.Conn) *session {
 	ss.protocol.Store(&legacyProtocol)
 	ss.wire.Store(happn4Ref)
 	ss.alive.Store(true)
+	ss.setUpdateFn = ss.setUpdate.apply
 	return ss
 }
 

@@ -19,33 +19,34 @@ package localclient
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/happn-go/happn/transport"
 )
 
 // pipe is the state both ends share.
+//
+// Every frame crosses it, so the paths taken once set up read atomics
+// only: handle and receive are each set once, and shut is a flag.
 type pipe struct {
 	mu       sync.Mutex
-	handle   func([]byte)      // the server's, set by Serve
-	receive  func([]byte) bool // the client's, set by SetReceiver
-	early    [][]byte          // server frames sent before the receiver was set
-	attached chan struct{}     // closed once handle is set
-	done     chan struct{}     // closed by shut
+	handle   atomic.Pointer[func([]byte)]      // the server's, set by Serve
+	receive  atomic.Pointer[func([]byte) bool] // the client's, set by SetReceiver under mu
+	early    [][]byte                          // server frames sent before the receiver was set; guarded by mu
+	attached chan struct{}                     // closed once handle is set
+	done     chan struct{}                     // closed by shut
+	shutting atomic.Bool                       // set by shut before done is closed
 	once     sync.Once
 }
 
 func (p *pipe) shut() {
-	p.once.Do(func() { close(p.done) })
+	p.once.Do(func() {
+		p.shutting.Store(true)
+		close(p.done)
+	})
 }
 
-func (p *pipe) closed() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
+func (p *pipe) closed() bool { return p.shutting.Load() }
 
 // Pipe returns the two ends of an in-process connection. policy says
 // what the server's Send does when the client's receiver cannot keep up.
@@ -70,9 +71,7 @@ var (
 
 // Serve registers the server's handler and returns when the pipe closes.
 func (s *ServerEnd) Serve(handle func(frame []byte)) {
-	s.p.mu.Lock()
-	s.p.handle = handle
-	s.p.mu.Unlock()
+	s.p.handle.Store(&handle)
 	close(s.p.attached)
 	<-s.p.done
 }
@@ -92,19 +91,22 @@ func (s *ServerEnd) Read(ctx context.Context) ([]byte, error) {
 // client has registered one.
 func (s *ServerEnd) Send(frame []byte) error {
 	p := s.p
-	p.mu.Lock()
 	if p.closed() {
-		p.mu.Unlock()
 		return transport.ErrClosed
 	}
-	receive := p.receive
+	receive := p.receive.Load()
 	if receive == nil {
-		p.early = append(p.early, frame)
+		// Before the receiver: under mu, SetReceiver either has not
+		// drained early yet (the frame joins it) or has set receive.
+		p.mu.Lock()
+		if receive = p.receive.Load(); receive == nil {
+			p.early = append(p.early, frame)
+			p.mu.Unlock()
+			return nil
+		}
 		p.mu.Unlock()
-		return nil
 	}
-	p.mu.Unlock()
-	if !receive(frame) {
+	if !(*receive)(frame) {
 		if s.policy == transport.Disconnect {
 			p.shut()
 		}
@@ -138,7 +140,7 @@ func (c *ClientEnd) SetReceiver(receive func(frame []byte) bool) {
 		early := p.early
 		p.early = nil
 		if len(early) == 0 {
-			p.receive = receive
+			p.receive.Store(&receive)
 			p.mu.Unlock()
 			return
 		}
@@ -153,18 +155,20 @@ func (c *ClientEnd) SetReceiver(receive func(frame []byte) bool) {
 // before Send returns.
 func (c *ClientEnd) Send(frame []byte) error {
 	p := c.p
-	select {
-	case <-p.attached:
-	case <-p.done:
-		return transport.ErrClosed
+	handle := p.handle.Load()
+	if handle == nil {
+		// The server has not attached yet: wait for it.
+		select {
+		case <-p.attached:
+		case <-p.done:
+			return transport.ErrClosed
+		}
+		handle = p.handle.Load()
 	}
 	if p.closed() {
 		return transport.ErrClosed
 	}
-	p.mu.Lock()
-	handle := p.handle
-	p.mu.Unlock()
-	handle(frame)
+	(*handle)(frame)
 	return nil
 }
 

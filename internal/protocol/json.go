@@ -68,21 +68,33 @@ func AppendKey(b []byte, key string) []byte {
 	return append(b, ':')
 }
 
-// AppendInt appends "key":n.
+// appendName is AppendKey for the protocol's own field names: plain
+// ASCII that needs no escaping, so it is copied as it is. Every response
+// writes a dozen of them.
+func appendName(b []byte, key string) []byte {
+	if n := len(b); n > 0 && b[n-1] != '{' && b[n-1] != '[' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
+// appendIntField appends "key":n; key is one of the protocol's names.
 func appendIntField(b []byte, key string, n int64) []byte {
-	return strconv.AppendInt(AppendKey(b, key), n, 10)
+	return strconv.AppendInt(appendName(b, key), n, 10)
 }
 
 func appendStringField(b []byte, key, s string) []byte {
-	return AppendString(AppendKey(b, key), s)
+	return AppendString(appendName(b, key), s)
 }
 
 func appendBoolField(b []byte, key string, v bool) []byte {
-	return strconv.AppendBool(AppendKey(b, key), v)
+	return strconv.AppendBool(appendName(b, key), v)
 }
 
 func appendRawField(b []byte, key string, raw []byte) []byte {
-	b = AppendKey(b, key)
+	b = appendName(b, key)
 	if len(raw) == 0 {
 		return append(b, "null"...)
 	}

@@ -45,7 +45,7 @@ func TestDecodeCopiesNothing(t *testing.T) {
 }
 
 func TestAppendStringRoundTrips(t *testing.T) {
-	for _, s := range []string{"", "plain", `quote " and \ backslash`, "ctl \x00\x01\x1f\t\n\r", "é 日本 \u2028\u2029", "bad \xff utf8"} {
+	for _, s := range []string{"", "plain", "a plain string longer than one word", "0123456\x7f89abcdefg\x1fh", "01234567\"", "0123456789abcd\\", "0123456789é", `quote " and \ backslash`, "ctl \x00\x01\x1f\t\n\r", "é 日本 \u2028\u2029", "bad \xff utf8"} {
 		b := AppendString(nil, s)
 		var back string
 		if err := json.Unmarshal(b, &back); err != nil {
@@ -130,6 +130,7 @@ func FuzzDecodeRequest(f *testing.F) {
 func FuzzAppendString(f *testing.F) {
 	f.Add("plain")
 	f.Add("\u2028\"\\\x00\xff")
+	f.Add("0c1f5c3e-8a52-4f8e-9a53-7d1f0d8f2b11 \"quoted\" and a longer tail: é")
 	f.Fuzz(func(t *testing.T, s string) {
 		var back string
 		if err := json.Unmarshal(AppendString(nil, s), &back); err != nil {

@@ -129,7 +129,9 @@ func DecodeRequest(frame []byte) (Request, error) {
 	var req Request
 	// Depth first: the validator recurses, so a hostile nesting must not
 	// reach it.
-	if jsondepth.Of(frame) > maxDepth {
+	// Each level takes a byte, so a frame no longer than maxDepth needs
+	// no count.
+	if len(frame) > maxDepth && jsondepth.Of(frame) > maxDepth {
 		return req, fmt.Errorf("%w: nested deeper than %d levels", ErrMalformed, maxDepth)
 	}
 	if !gjson.ValidBytes(frame) {

@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 
 	"github.com/tidwall/gjson"
@@ -19,32 +21,65 @@ import (
 // value's raw text. It stops when fn returns false. obj must be valid JSON;
 // a value that is not an object yields nothing.
 func Members(obj []byte, fn func(key, value []byte) bool) {
-	i := skipSpace(obj, 0)
+	members(obj, skipSpace(obj, 0), "", fn, nil)
+}
+
+// MembersNested is Members that also calls nested for each member of the
+// object value of the member named sub (a response's _meta, say), reading
+// that object once rather than once to skip it and again to look inside.
+// fn still sees sub's whole value, after nested has seen its members.
+func MembersNested(obj []byte, sub string, fn, nested func(key, value []byte) bool) {
+	members(obj, skipSpace(obj, 0), sub, fn, nested)
+}
+
+// members walks the object that starts at obj[i] (see Members and
+// MembersNested) and returns the index after it, or -1 when fn stopped
+// the walk or the object does not end.
+func members(obj []byte, i int, sub string, fn, nested func(key, value []byte) bool) int {
 	if i >= len(obj) || obj[i] != '{' {
-		return
+		return -1
 	}
 	i++
 	for {
 		i = skipSpace(obj, i)
+		if i < len(obj) && obj[i] == '}' {
+			return i + 1
+		}
 		if i >= len(obj) || obj[i] != '"' {
-			return // '}' or broken input
+			return -1 // broken input
 		}
 		kEnd := stringEnd(obj, i)
 		key := obj[i+1 : kEnd-1]
 		i = skipSpace(obj, kEnd)
 		if i >= len(obj) || obj[i] != ':' {
-			return
+			return -1
 		}
 		i = skipSpace(obj, i+1)
-		vEnd := valueEnd(obj, i)
+		var vEnd int
+		if nested != nil && i < len(obj) && obj[i] == '{' && string(key) == sub {
+			if vEnd = members(obj, i, "", nested, nil); vEnd < 0 {
+				// nested stopped early (or the object is cut short):
+				// skip what it did not read.
+				vEnd = valueEnd(obj, i)
+			}
+		} else {
+			vEnd = valueEnd(obj, i)
+		}
 		if !fn(key, obj[i:vEnd]) {
-			return
+			return -1
 		}
 		i = skipSpace(obj, vEnd)
-		if i >= len(obj) || obj[i] != ',' {
-			return
+		if i >= len(obj) {
+			return -1
 		}
-		i++
+		switch obj[i] {
+		case '}':
+			return i + 1
+		case ',':
+			i++
+		default:
+			return -1
+		}
 	}
 }
 
@@ -58,7 +93,37 @@ func skipSpace(b []byte, i int) int {
 // stringEnd returns the index after the closing quote of the string that
 // starts at b[i] == '"'.
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); {
+	// Most strings in a frame are short (keys, paths, ids): look at eight
+	// bytes at a time for a quote or a backslash, which beats both a loop
+	// over bytes and calling IndexByte for each string.
+	i++
+	for stop := min(i+64, len(b)); i+8 <= stop; {
+		w := binary.LittleEndian.Uint64(b[i:])
+		m := zeroBytes(w^quotes) | zeroBytes(w^backslashes)
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) / 8
+		if b[i] == '"' {
+			return i + 1
+		}
+		i += 2 // a backslash: the escaped byte cannot end the string
+	}
+	for n := min(i+8, len(b)); i < n; i++ {
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++
+		}
+	}
+	if i >= len(b) {
+		return len(b)
+	}
+	// A long string: find each quote with IndexByte, and check whether
+	// an odd number of backslashes escapes it.
+	for i < len(b) {
 		q := bytes.IndexByte(b[i:], '"')
 		if q < 0 {
 			return len(b)
@@ -77,6 +142,17 @@ func stringEnd(b []byte, i int) int {
 	}
 	return len(b)
 }
+
+const (
+	ones        = 0x0101010101010101
+	highs       = 0x8080808080808080
+	quotes      = '"' * ones
+	backslashes = '\\' * ones
+)
+
+// zeroBytes returns w with the high bit set in its lowest zero byte; the
+// bytes above it may be marked too, so only the lowest mark is exact.
+func zeroBytes(w uint64) uint64 { return (w - ones) &^ w & highs }
 
 // valueEnd returns the index after the value that starts at b[i].
 func valueEnd(b []byte, i int) int {

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -62,7 +63,7 @@ func FuzzMembers(f *testing.F) {
 		if !gjson.Valid(s) || !gjson.Parse(s).IsObject() {
 			return
 		}
-		type kv struct{ k, v string }
+		type kv = struct{ k, v string }
 		var want, got []kv
 		gjson.Parse(s).ForEach(func(k, v gjson.Result) bool {
 			want = append(want, kv{k.Raw[1 : len(k.Raw)-1], v.Raw})
@@ -79,6 +80,7 @@ func FuzzMembers(f *testing.F) {
 			if got[i] != want[i] {
 				t.Fatalf("%s: member %d got %v, want %v", s, i, got[i], want[i])
 			}
+			checkNested(t, s, got[i].k, got)
 			if vs, ok := String([]byte(got[i].v)); ok {
 				var js string
 				// Invalid UTF-8 is kept as it is (websocket text frames
@@ -89,4 +91,59 @@ func FuzzMembers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkNested checks that MembersNested, asked to look inside sub, yields
+// the same members as Members does, and inside every object value of sub
+// the same members as Members on that value.
+func checkNested(t *testing.T, s, sub string, members []struct{ k, v string }) {
+	t.Helper()
+	var want, got []string
+	for _, m := range members {
+		if m.k == sub && m.v[0] == '{' {
+			Members([]byte(m.v), func(k, v []byte) bool {
+				want = append(want, string(k)+"="+string(v))
+				return true
+			})
+		}
+	}
+	n := 0
+	MembersNested([]byte(s), sub, func(k, v []byte) bool {
+		if n >= len(members) || string(k) != members[n].k || string(v) != members[n].v {
+			t.Fatalf("%s: MembersNested member %d = %s:%s", s, n, k, v)
+		}
+		n++
+		return true
+	}, func(k, v []byte) bool {
+		got = append(got, string(k)+"="+string(v))
+		return true
+	})
+	if n != len(members) || len(got) != len(want) {
+		t.Fatalf("%s: MembersNested(%q) saw %d members and %v inside, want %d and %v", s, sub, n, got, len(members), want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: MembersNested(%q) inside %d = %s, want %s", s, sub, i, got[i], want[i])
+		}
+	}
+}
+
+// TestStringEnd puts quotes and escapes at every offset of strings that
+// cross the scanner's word and long-string boundaries.
+func TestStringEnd(t *testing.T) {
+	for n := 0; n < 150; n++ {
+		for _, esc := range []string{"", `\"`, `\\`, `\\\"`, `\n`} {
+			for at := 0; at <= n; at += 1 + n/10 {
+				body := strings.Repeat("x", at) + esc + strings.Repeat("y", n-at)
+				s := []byte(`"` + body + `",`)
+				if got, want := stringEnd(s, 0), len(s)-1; got != want {
+					t.Fatalf("stringEnd(%s) = %d, want %d", s, got, want)
+				}
+				open := []byte(`"` + body) // no closing quote
+				if got := stringEnd(open, 0); got != len(open) {
+					t.Fatalf("stringEnd(%s) = %d, want %d", open, got, len(open))
+				}
+			}
+		}
+	}
 }

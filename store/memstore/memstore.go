@@ -97,6 +97,8 @@ type Store struct {
 	// tree nodes again for every scan.
 	snap *btree.BTreeG[entry]
 	rev  uint64 // last revision assigned; guarded by mu
+	// current is the view an Update hands its function; guarded by mu.
+	current store.Item
 	// index is told of every write while mu is held, which keeps its
 	// updates in commit order.
 	index *fieldindex.Index
@@ -161,8 +163,12 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 	var current *store.Item
 	var before []byte
 	if found {
-		it := old.view() // read-only, as UpdateFunc's contract says
-		current, before = &it, it.Data
+		// read-only, as UpdateFunc's contract says. fn is called through
+		// a func value, so a local Item would escape: the view lives in
+		// the store, guarded by mu like fn's call.
+		s.current = old.view()
+		current, before = &s.current, s.current.Data
+		defer func() { s.current = store.Item{} }() // pins no record
 	}
 	change, err := fn(current)
 	if err != nil {
