@@ -136,19 +136,24 @@ func TestSecureLogin(t *testing.T) {
 // with the right password.
 func TestSecureLockout(t *testing.T) {
 	cfg := secureConfig()
-	cfg.AccountLockout = security.Lockout{Attempts: 3, RetryInterval: security.Duration(200 * time.Millisecond)}
+	// The interval must outlast three failed logins, which take a while
+	// under the race detector on a busy machine.
+	const interval = 1500 * time.Millisecond
+	cfg.AccountLockout = security.Lockout{Attempts: 3, RetryInterval: security.Duration(interval)}
 	_, url := secureServer(t, cfg)
+	var lastFailure time.Time
 	for range 3 {
 		if _, err := happn.Dial(secCtx(t), url, happn.WithCredentials("alice", "guess"), happn.WithoutReconnect()); !errors.Is(err, happn.ErrInvalidCredentials) {
 			t.Fatal(err)
 		}
+		lastFailure = time.Now()
 	}
 	_, err := happn.Dial(secCtx(t), url, happn.WithCredentials("alice", "alice-pw"), happn.WithoutReconnect())
 	var he *happn.Error
 	if !errors.As(err, &he) || he.Code != 403 || he.Message != "Account locked out" {
 		t.Fatalf("err = %v, want 403 Account locked out", err)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(time.Until(lastFailure.Add(interval + 50*time.Millisecond)))
 	secDial(t, url, happn.WithCredentials("alice", "alice-pw"))
 }
 
