@@ -53,5 +53,19 @@
 // stall the server: its outbound queue is bounded (Config.QueueLimit) and
 // Config.SlowConsumer decides what happens when it is full. Wildcard reads
 // and searches do not hold a lock that stops writers for their whole
-// length.
+// length. A search is not a snapshot: it sees each item as it was when it
+// read that item, and writes committed while it runs may or may not be in
+// its answer.
+//
+// # Searches and indexes
+//
+// When the store can (both stores of this module can: store.Indexer and
+// store.RangeIndexer), a search whose criteria require a top-level field
+// to equal a value ({"grp": "g7"}) or to lie in a numeric range
+// ({"n": {"$gte": 10, "$lt": 20}}) reads the paths of the candidate items
+// from an in-memory index of that field instead of reading every item
+// under the pattern, then applies the whole criteria to those items. The
+// index of a field is built by the first search that needs it and kept
+// current by every write; nothing about it needs configuring, and answers
+// are the same with or without it.
 package happn
