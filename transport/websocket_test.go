@@ -503,6 +503,59 @@ func TestOrderAcrossWritePaths(t *testing.T) {
 	readSeq(t, c, map[string]int{"session": n, "other": n})
 }
 
+// TestSendNowKeepsOrder: frames another goroutine sends with SendNow
+// (written at once when the connection is idle, queued behind anything
+// else) keep their order among the session's own, direct and queued; and
+// on an idle connection SendNow has written the frame when it returns.
+func TestSendNowKeepsOrder(t *testing.T) {
+	const n = 3000
+	pad := strings.Repeat("p", 100<<10)
+	idle := make(chan int64, 1)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		wc := c.(*wsConn)
+		wc.SendNow([]byte("first"))
+		idle <- wc.writes.Load()
+		if _, err := c.Read(context.Background()); err != nil { // now in a request
+			return
+		}
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range n {
+				msg := "other:" + strconv.Itoa(i)
+				if i%100 == 9 {
+					msg += ":" + pad[:40<<10]
+				}
+				wc.SendNow([]byte(msg))
+			}
+		}()
+		for i := range n {
+			msg := "session:" + strconv.Itoa(i)
+			switch i % 100 {
+			case 7:
+				msg += ":" + pad // over maxDirect
+			case 8:
+				msg += ":" + pad[:40<<10]
+			}
+			c.Send([]byte(msg))
+		}
+		wg.Wait()
+		c.Read(context.Background())
+	})
+	c := dialCoder(t, url, nil)
+	if _, m, err := c.Read(ctxT(t)); err != nil || string(m) != "first" {
+		t.Fatalf("first frame: %q, %v", m, err)
+	}
+	if w := <-idle; w != 1 {
+		t.Fatalf("SendNow on an idle connection returned after %d writes, want 1", w)
+	}
+	if err := c.Write(ctxT(t), websocket.MessageText, []byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	readSeq(t, c, map[string]int{"session": n, "other": n})
+}
+
 // TestReadAfterPeerVanished: Read keeps failing once the client is gone.
 func TestReadAfterPeerVanished(t *testing.T) {
 	ended := make(chan error, 2)

@@ -118,6 +118,35 @@ func (c *wsConn) Send(frame []byte) error {
 	return nil
 }
 
+// SendNow is Send for a frame the caller wants on the wire at once: when
+// nothing is queued for the client or being written, the calling
+// goroutine writes it with one non-blocking write(2) (the rest, if the
+// socket takes only part, is queued for the writer); otherwise it is
+// queued as Send queues it. A publisher uses it for the events of a
+// publication that nothing else will follow soon, instead of waking each
+// subscriber's writer goroutine (a goroutine hand-off and, on an idle
+// server, a thread wake-up per subscriber). It never blocks on the
+// network.
+func (c *wsConn) SendNow(frame []byte) error {
+	if len(frame) > maxDirect || !c.sock.canTryWrite() {
+		return c.Send(frame)
+	}
+	c.mu.Lock()
+	if c.closing || c.writing || len(c.pending) > 0 {
+		c.mu.Unlock()
+		return c.Send(frame)
+	}
+	c.writing = true
+	c.mu.Unlock()
+	return c.writeDirect(frame)
+}
+
+// MoreInput reports whether, when Read last returned, the client's next
+// message was already buffered: the session is working through a burst,
+// and frames it sends to others are better queued, to be batched, than
+// written one by one.
+func (c *wsConn) MoreInput() bool { return c.moreInput.Load() }
+
 // queueControl queues a control frame; it is not held against the limit
 // (control payloads are at most 125 bytes, one per client frame).
 func (c *wsConn) queueControl(op byte, payload []byte) {
