@@ -602,6 +602,34 @@ func TestPipelinedRequestsShareWrites(t *testing.T) {
 	}
 }
 
+// TestBurstIsAnsweredInOneWrite: the responses to a burst of requests
+// read at once go out together with the last one, written by the
+// session's goroutine without waking the writer.
+func TestBurstIsAnsweredInOneWrite(t *testing.T) {
+	const n = 10
+	cs := newConns(t)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		go cs.serve(c)
+		echo(c)
+	})
+	c := dialRaw(t, url, nil)
+	sc := cs.next(t)
+	var burst []byte
+	for i := range n {
+		burst = append(burst, clientFrame(true, opText, []byte("req:"+strconv.Itoa(i)))...)
+	}
+	c.write(burst) // one segment: the server reads it whole
+	for i := range n {
+		_, op, payload, err := c.readFrame()
+		if err != nil || op != opText || string(payload) != "req:"+strconv.Itoa(i) {
+			t.Fatalf("response %d: op %d %q %v", i, op, payload, err)
+		}
+	}
+	if w, k := sc.writes.Load(), sc.kicks.Load(); w != 1 || k != 0 {
+		t.Fatalf("%d responses took %d writes and %d writer wake-ups; want 1 write, no wake-up", n, w, k)
+	}
+}
+
 // TestHeldFramesGoOutOnClose: a response held for the next read still
 // goes out, before the close frame, when the session closes instead.
 func TestHeldFramesGoOutOnClose(t *testing.T) {

@@ -19,8 +19,9 @@ import (
 //     read and buffered (a client with many requests in flight), the
 //     frame is queued without waking anyone, and the session writes
 //     everything queued with one non-blocking write(2)/writev(2) just
-//     before it next waits for the network (flushHeld). A burst of
-//     requests gets its responses in one syscall.
+//     before it next waits for the network (flushHeld), or with the
+//     burst's last response, sent when no more input is buffered. A
+//     burst of requests gets its responses in one syscall.
 //   - Queued: everything else (publications from other sessions'
 //     goroutines, heartbeats, frames behind a write in progress) is
 //     appended to the queue, and the connection's writer goroutine is
@@ -107,6 +108,17 @@ func (c *wsConn) Send(frame []byte) error {
 			c.mu.Unlock()
 			return c.writeDirect(frame)
 		}
+		if c.holding.Load() && c.pendingLen+len(frame) <= maxDirect {
+			// The last response of a burst: it goes out now with the
+			// ones held before it, in one write, rather than waking the
+			// writer for them.
+			c.pending = append(c.pending, outFrame{op: opText, payload: frame})
+			c.pendingLen += len(frame)
+			c.holding.Store(false)
+			batch := c.takeLocked()
+			c.mu.Unlock()
+			return c.writeHeld(batch)
+		}
 	}
 	c.pending = append(c.pending, outFrame{op: opText, payload: frame})
 	c.pendingLen += len(frame)
@@ -168,6 +180,7 @@ func (c *wsConn) queueControl(op byte, payload []byte) {
 func (c *wsConn) kick() {
 	select {
 	case c.wake <- struct{}{}:
+		c.kicks.Add(1)
 	default:
 	}
 }
@@ -214,13 +227,21 @@ func (c *wsConn) flushHeld() {
 	}
 	batch := c.takeLocked()
 	c.mu.Unlock()
+	c.writeHeld(batch)
+}
+
+// writeHeld writes batch, taken with the write side, with one
+// non-blocking write; what the socket does not take goes to the writer.
+func (c *wsConn) writeHeld(batch []outFrame) error {
 	_, rest, err := c.writeBatch(batch, false)
 	if c.finishWrite(batch, rest, err) {
 		c.kick()
 	}
 	if err != nil {
 		c.closeTCP()
+		return ErrClosed
 	}
+	return nil
 }
 
 // sessionReader is what the connection's buffered reader reads from: the

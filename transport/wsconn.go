@@ -73,6 +73,7 @@ type wsConn struct {
 	flushOne sync.Once
 	dropped  atomic.Int64
 	writes   atomic.Int64 // write(2)/writev(2) calls started, for tests and benchmarks
+	kicks    atomic.Int64 // writer wake-ups sent, likewise
 }
 
 func newWSConn(nc net.Conn, br *bufio.Reader, info Info, log *slog.Logger, maxMessage int64, limit int, policy SlowConsumerPolicy) *wsConn {
