@@ -79,7 +79,8 @@ type DirectSender interface {
 	// frame is written at once, without blocking, by the caller instead
 	// of the connection's writer goroutine.
 	SendNow(frame []byte) error
-	// MoreInput reports whether the client's next message was already
-	// buffered when Read last returned one.
+	// MoreInput reports whether, when Read last returned a message, the
+	// client had more in flight: the next one was already buffered, or
+	// this one had arrived before the read.
 	MoreInput() bool
 }

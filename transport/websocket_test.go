@@ -556,6 +556,31 @@ func TestSendNowKeepsOrder(t *testing.T) {
 	readSeq(t, c, map[string]int{"session": n, "other": n})
 }
 
+// TestMoreInput: MoreInput tells a message the session had to wait for
+// from one that was already there when it came to read.
+func TestMoreInput(t *testing.T) {
+	got := make(chan bool, 3)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		for {
+			if _, err := c.Read(context.Background()); err != nil {
+				return
+			}
+			got <- c.(DirectSender).MoreInput()
+		}
+	})
+	c := dialRaw(t, url, nil)
+	time.Sleep(100 * time.Millisecond) // the server is waiting in Read
+	c.write(clientFrame(true, opText, []byte("alone")))
+	if more := <-got; more {
+		t.Fatal("MoreInput true for a message the server waited for")
+	}
+	c.write(append(clientFrame(true, opText, []byte("b")), clientFrame(true, opText, []byte("c"))...))
+	if more := <-got; !more {
+		t.Fatal("MoreInput false with the next message buffered")
+	}
+	<-got
+}
+
 // TestReadAfterPeerVanished: Read keeps failing once the client is gone.
 func TestReadAfterPeerVanished(t *testing.T) {
 	ended := make(chan error, 2)

@@ -153,11 +153,13 @@ func (c *wsConn) SendNow(frame []byte) error {
 	return c.writeDirect(frame)
 }
 
-// MoreInput reports whether, when Read last returned, the client's next
-// message was already buffered: the session is working through a burst,
-// and frames it sends to others are better queued, to be batched, than
-// written one by one.
-func (c *wsConn) MoreInput() bool { return c.moreInput.Load() }
+// MoreInput reports whether, when Read last returned, the client had
+// more requests in flight: its next message was already buffered, or the
+// one returned was waiting in the socket when the session came to read
+// it. Frames the session sends to others are then better queued, to be
+// batched with those of the requests that follow, than written one by
+// one.
+func (c *wsConn) MoreInput() bool { return c.inFlight.Load() }
 
 // queueControl queues a control frame; it is not held against the limit
 // (control payloads are at most 125 bytes, one per client frame).
