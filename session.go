@@ -110,9 +110,9 @@ func (ss *session) run(ctx context.Context) {
 // send queues a frame for the client, through the outbound layers.
 func (ss *session) send(frame []byte) error { return ss.sendFrame(frame, false) }
 
-// inBurst reports whether the client's next request is already buffered,
-// so frames this session's goroutine sends to others may wait to be
-// batched.
+// inBurst reports whether the client had more requests in flight when
+// the one being handled was read (transport.DirectSender.MoreInput), so
+// frames this session's goroutine sends to others may wait to be batched.
 func (ss *session) inBurst() bool {
 	d, ok := ss.conn.(transport.DirectSender)
 	return ok && d.MoreInput()

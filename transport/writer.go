@@ -22,17 +22,21 @@ import (
 //     before it next waits for the network (flushHeld), or with the
 //     burst's last response, sent when no more input is buffered. A
 //     burst of requests gets its responses in one syscall.
-//   - Queued: everything else (publications from other sessions'
+//   - Now: a frame sent with SendNow (a publication from a publisher
+//     whose request had to be waited for: nothing will follow it soon)
+//     is written at once by the sending goroutine when nothing is queued
+//     or being written, like a direct write.
+//   - Queued: everything else (other publications from other sessions'
 //     goroutines, heartbeats, frames behind a write in progress) is
 //     appended to the queue, and the connection's writer goroutine is
 //     woken if it is idle. It takes every queued frame at once and writes
 //     them with one write(2) or writev(2). Under load frames pile up
 //     while it writes, so a busy connection gets many frames per syscall.
 //
-// Direct and held writes never block, so a slow client cannot stall the
-// goroutine that sends to it, whichever goroutine that is. One goroutine
-// at a time owns the socket's write side (the writing flag), and frames
-// leave in the order Send accepted them.
+// Direct, held and now writes never block, so a slow client cannot stall
+// the goroutine that sends to it, whichever goroutine that is. One
+// goroutine at a time owns the socket's write side (the writing flag),
+// and frames leave in the order Send and SendNow accepted them.
 
 // outFrame is one frame waiting to be written.
 type outFrame struct {
