@@ -116,6 +116,11 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	if id := ev.publisher.identity.Load(); id != nil {
 		pub.OriginUsername = id.Username
 	}
+	// A publisher working through a burst of requests leaves the events
+	// to the subscribers' writers, which batch them; otherwise each event
+	// is written by this goroutine at once, sparing a wake-up per
+	// subscriber.
+	now := !ev.publisher.inBurst()
 	for _, cs := range r.subs {
 		// happn-3 sends at most one frame per (session, channel).
 		if len(r.subs) > 1 {
@@ -143,7 +148,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 		if track != nil {
 			s.acks.sending(track, cs.sess)
 		}
-		if err := cs.sess.send(frame); err != nil {
+		if err := cs.sess.sendFrame(frame, now); err != nil {
 			res.Failed++
 			if track != nil {
 				s.acks.unsent(track, cs.sess)

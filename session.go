@@ -108,7 +108,20 @@ func (ss *session) run(ctx context.Context) {
 }
 
 // send queues a frame for the client, through the outbound layers.
-func (ss *session) send(frame []byte) error {
+func (ss *session) send(frame []byte) error { return ss.sendFrame(frame, false) }
+
+// inBurst reports whether the client had more requests in flight when
+// the one being handled was read (transport.DirectSender.MoreInput), so
+// frames this session's goroutine sends to others may wait to be batched.
+func (ss *session) inBurst() bool {
+	d, ok := ss.conn.(transport.DirectSender)
+	return ok && d.MoreInput()
+}
+
+// sendFrame is send; with now, over plain TCP and when nothing is queued
+// for the client, the calling goroutine writes the frame at once rather
+// than waking the connection's writer (transport.DirectSender).
+func (ss *session) sendFrame(frame []byte, now bool) error {
 	if layers := ss.srv.cfg.OutboundLayers; len(layers) > 0 {
 		m := Message{SessionID: ss.id, Frame: frame}
 		if err := runLayers(context.Background(), layers, &m); err != nil {
@@ -119,6 +132,8 @@ func (ss *session) send(frame []byte) error {
 	var err error
 	if ss.sec.encrypted.Load() {
 		err = ss.sendSealed(frame)
+	} else if d, ok := ss.conn.(transport.DirectSender); ok && now {
+		err = d.SendNow(frame)
 	} else {
 		err = ss.conn.Send(frame)
 	}

@@ -70,3 +70,17 @@ type Pusher interface {
 	// handle may come from several goroutines at once.
 	Serve(handle func(frame []byte))
 }
+
+// DirectSender is an optional interface of a Conn that can write a frame
+// on the calling goroutine when the connection's write side is idle (the
+// websocket transport over plain TCP).
+type DirectSender interface {
+	// SendNow is Send, but when nothing is queued or being written the
+	// frame is written at once, without blocking, by the caller instead
+	// of the connection's writer goroutine.
+	SendNow(frame []byte) error
+	// MoreInput reports whether, when Read last returned a message, the
+	// client had more in flight: the next one was already buffered, or
+	// this one had arrived before the read.
+	MoreInput() bool
+}

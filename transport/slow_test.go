@@ -40,14 +40,24 @@ func slowSetup(t *testing.T, policy SlowConsumerPolicy) (stalled *rawClient, sta
 // It checks that the stalled connection's queue never exceeds its limit,
 // and returns the first error of each Send to the stalled connection.
 func publish(t *testing.T, n int, stalledConn, goodConn *wsConn, goodMsgs <-chan string) (errs []error) {
+	return publishWith(t, n, 64<<10, false, stalledConn, goodConn, goodMsgs)
+}
+
+// publishWith is publish with frames of size bytes, sent with SendNow
+// when now is set (as a paced publisher sends them).
+func publishWith(t *testing.T, n, size int, now bool, stalledConn, goodConn *wsConn, goodMsgs <-chan string) (errs []error) {
 	t.Helper()
-	pad := strings.Repeat("x", 64<<10)
+	pad := strings.Repeat("x", size)
+	send := (*wsConn).Send
+	if now {
+		send = (*wsConn).SendNow
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range n {
 			frame := []byte(strconv.Itoa(i) + ":" + pad)
-			err := stalledConn.Send(frame)
+			err := send(stalledConn, frame)
 			errs = append(errs, err)
 			stalledConn.mu.Lock()
 			queued, limit := stalledConn.pendingLen, stalledConn.limit
@@ -56,7 +66,7 @@ func publish(t *testing.T, n int, stalledConn, goodConn *wsConn, goodMsgs <-chan
 				t.Errorf("frame %d: %d bytes queued for the stalled client, over the %d limit", i, queued, limit)
 				return
 			}
-			if err := goodConn.Send(frame); err != nil {
+			if err := send(goodConn, frame); err != nil {
 				t.Errorf("frame %d to the reading client: %v", i, err)
 				return
 			}
@@ -83,9 +93,20 @@ func publish(t *testing.T, n int, stalledConn, goodConn *wsConn, goodMsgs <-chan
 }
 
 func TestSlowConsumerIsDisconnected(t *testing.T) {
-	const n = 400 // 25 MiB: far more than the limit plus the socket buffers
+	t.Run("Send", func(t *testing.T) { testSlowConsumerIsDisconnected(t, false) })
+	t.Run("SendNow", func(t *testing.T) { testSlowConsumerIsDisconnected(t, true) })
+}
+
+// testSlowConsumerIsDisconnected sends 25 MiB, far more than the limit
+// plus the socket buffers; with now, in frames small enough for SendNow
+// to write directly while the socket takes them.
+func testSlowConsumerIsDisconnected(t *testing.T, now bool) {
+	n, size := 400, 64<<10
+	if now {
+		n, size = 640, 40<<10
+	}
 	stalled, stalledConn, goodMsgs, goodConn := slowSetup(t, Disconnect)
-	errs := publish(t, n, stalledConn, goodConn, goodMsgs)
+	errs := publishWith(t, n, size, now, stalledConn, goodConn, goodMsgs)
 	first := -1
 	for i, err := range errs {
 		if err != nil {
@@ -113,9 +134,17 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 }
 
 func TestSlowConsumerDropPolicy(t *testing.T) {
-	const n = 400
+	t.Run("Send", func(t *testing.T) { testSlowConsumerDropPolicy(t, false) })
+	t.Run("SendNow", func(t *testing.T) { testSlowConsumerDropPolicy(t, true) })
+}
+
+func testSlowConsumerDropPolicy(t *testing.T, now bool) {
+	n, size := 400, 64<<10
+	if now {
+		n, size = 640, 40<<10
+	}
 	stalled, stalledConn, goodMsgs, goodConn := slowSetup(t, Drop)
-	errs := publish(t, n, stalledConn, goodConn, goodMsgs)
+	errs := publishWith(t, n, size, now, stalledConn, goodConn, goodMsgs)
 	dropped := 0
 	for i, err := range errs {
 		switch {

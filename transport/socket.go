@@ -18,6 +18,9 @@ type socket interface {
 	tryWrite(segs [][]byte) (int, error)
 	// canTryWrite reports whether tryWrite is available.
 	canTryWrite() bool
+	// lastReadWaited reports whether the last Read found nothing to read
+	// and waited for the client; true when the socket cannot tell.
+	lastReadWaited() bool
 }
 
 // netSocket is the portable socket: net.Conn's own methods. It cannot
@@ -46,3 +49,5 @@ func (s *netSocket) tryWrite(segs [][]byte) (int, error) {
 }
 
 func (s *netSocket) canTryWrite() bool { return false }
+
+func (s *netSocket) lastReadWaited() bool { return true }

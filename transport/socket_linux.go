@@ -24,6 +24,7 @@ type rawSocket struct {
 	rp     []byte
 	rn     int
 	rerr   error
+	waited bool // the last Read found the socket empty and waited
 
 	// Write state, used by the goroutine that owns the write side.
 	writeFn func(fd uintptr) bool
@@ -59,7 +60,7 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	s.rp, s.rn, s.rerr = p, 0, nil
+	s.rp, s.rn, s.rerr, s.waited = p, 0, nil, false
 	err := s.raw.Read(s.readFn)
 	s.rp = nil
 	if err == nil {
@@ -85,6 +86,7 @@ func (s *rawSocket) read(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			s.waited = true
 			return false
 		default:
 			s.rerr = e
@@ -92,6 +94,8 @@ func (s *rawSocket) read(fd uintptr) bool {
 		}
 	}
 }
+
+func (s *rawSocket) lastReadWaited() bool { return s.waited }
 
 func (s *rawSocket) writeAll(segs [][]byte) error {
 	s.wsegs, s.wblock, s.wn, s.werr = segs, true, 0, nil

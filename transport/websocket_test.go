@@ -503,6 +503,84 @@ func TestOrderAcrossWritePaths(t *testing.T) {
 	readSeq(t, c, map[string]int{"session": n, "other": n})
 }
 
+// TestSendNowKeepsOrder: frames another goroutine sends with SendNow
+// (written at once when the connection is idle, queued behind anything
+// else) keep their order among the session's own, direct and queued; and
+// on an idle connection SendNow has written the frame when it returns.
+func TestSendNowKeepsOrder(t *testing.T) {
+	const n = 3000
+	pad := strings.Repeat("p", 100<<10)
+	idle := make(chan int64, 1)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		wc := c.(*wsConn)
+		wc.SendNow([]byte("first"))
+		idle <- wc.writes.Load()
+		if _, err := c.Read(context.Background()); err != nil { // now in a request
+			return
+		}
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range n {
+				msg := "other:" + strconv.Itoa(i)
+				if i%100 == 9 {
+					msg += ":" + pad[:40<<10]
+				}
+				wc.SendNow([]byte(msg))
+			}
+		}()
+		for i := range n {
+			msg := "session:" + strconv.Itoa(i)
+			switch i % 100 {
+			case 7:
+				msg += ":" + pad // over maxDirect
+			case 8:
+				msg += ":" + pad[:40<<10]
+			}
+			c.Send([]byte(msg))
+		}
+		wg.Wait()
+		c.Read(context.Background())
+	})
+	c := dialCoder(t, url, nil)
+	if _, m, err := c.Read(ctxT(t)); err != nil || string(m) != "first" {
+		t.Fatalf("first frame: %q, %v", m, err)
+	}
+	if w := <-idle; w != 1 {
+		t.Fatalf("SendNow on an idle connection returned after %d writes, want 1", w)
+	}
+	if err := c.Write(ctxT(t), websocket.MessageText, []byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	readSeq(t, c, map[string]int{"session": n, "other": n})
+}
+
+// TestMoreInput: MoreInput tells a message the session had to wait for
+// from one that was already there when it came to read.
+func TestMoreInput(t *testing.T) {
+	got := make(chan bool, 3)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		for {
+			if _, err := c.Read(context.Background()); err != nil {
+				return
+			}
+			got <- c.(DirectSender).MoreInput()
+		}
+	})
+	c := dialRaw(t, url, nil)
+	time.Sleep(100 * time.Millisecond) // the server is waiting in Read
+	c.write(clientFrame(true, opText, []byte("alone")))
+	if more := <-got; more {
+		t.Fatal("MoreInput true for a message the server waited for")
+	}
+	c.write(append(clientFrame(true, opText, []byte("b")), clientFrame(true, opText, []byte("c"))...))
+	if more := <-got; !more {
+		t.Fatal("MoreInput false with the next message buffered")
+	}
+	<-got
+}
+
 // TestReadAfterPeerVanished: Read keeps failing once the client is gone.
 func TestReadAfterPeerVanished(t *testing.T) {
 	ended := make(chan error, 2)
@@ -546,6 +624,34 @@ func TestPipelinedRequestsShareWrites(t *testing.T) {
 	}
 	if w := sc.writes.Load(); w > n/5 {
 		t.Fatalf("%d responses took %d writes, want them batched", n, w)
+	}
+}
+
+// TestBurstIsAnsweredInOneWrite: the responses to a burst of requests
+// read at once go out together with the last one, written by the
+// session's goroutine without waking the writer.
+func TestBurstIsAnsweredInOneWrite(t *testing.T) {
+	const n = 10
+	cs := newConns(t)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		go cs.serve(c)
+		echo(c)
+	})
+	c := dialRaw(t, url, nil)
+	sc := cs.next(t)
+	var burst []byte
+	for i := range n {
+		burst = append(burst, clientFrame(true, opText, []byte("req:"+strconv.Itoa(i)))...)
+	}
+	c.write(burst) // one segment: the server reads it whole
+	for i := range n {
+		_, op, payload, err := c.readFrame()
+		if err != nil || op != opText || string(payload) != "req:"+strconv.Itoa(i) {
+			t.Fatalf("response %d: op %d %q %v", i, op, payload, err)
+		}
+	}
+	if w, k := sc.writes.Load(), sc.kicks.Load(); w != 1 || k != 0 {
+		t.Fatalf("%d responses took %d writes and %d writer wake-ups; want 1 write, no wake-up", n, w, k)
 	}
 }
 

@@ -19,19 +19,24 @@ import (
 //     read and buffered (a client with many requests in flight), the
 //     frame is queued without waking anyone, and the session writes
 //     everything queued with one non-blocking write(2)/writev(2) just
-//     before it next waits for the network (flushHeld). A burst of
-//     requests gets its responses in one syscall.
-//   - Queued: everything else (publications from other sessions'
+//     before it next waits for the network (flushHeld), or with the
+//     burst's last response, sent when no more input is buffered. A
+//     burst of requests gets its responses in one syscall.
+//   - Now: a frame sent with SendNow (a publication from a publisher
+//     whose request had to be waited for: nothing will follow it soon)
+//     is written at once by the sending goroutine when nothing is queued
+//     or being written, like a direct write.
+//   - Queued: everything else (other publications from other sessions'
 //     goroutines, heartbeats, frames behind a write in progress) is
 //     appended to the queue, and the connection's writer goroutine is
 //     woken if it is idle. It takes every queued frame at once and writes
 //     them with one write(2) or writev(2). Under load frames pile up
 //     while it writes, so a busy connection gets many frames per syscall.
 //
-// Direct and held writes never block, so a slow client cannot stall the
-// goroutine that sends to it, whichever goroutine that is. One goroutine
-// at a time owns the socket's write side (the writing flag), and frames
-// leave in the order Send accepted them.
+// Direct, held and now writes never block, so a slow client cannot stall
+// the goroutine that sends to it, whichever goroutine that is. One
+// goroutine at a time owns the socket's write side (the writing flag),
+// and frames leave in the order Send and SendNow accepted them.
 
 // outFrame is one frame waiting to be written.
 type outFrame struct {
@@ -107,6 +112,17 @@ func (c *wsConn) Send(frame []byte) error {
 			c.mu.Unlock()
 			return c.writeDirect(frame)
 		}
+		if c.holding.Load() && c.pendingLen+len(frame) <= maxDirect {
+			// The last response of a burst: it goes out now with the
+			// ones held before it, in one write, rather than waking the
+			// writer for them.
+			c.pending = append(c.pending, outFrame{op: opText, payload: frame})
+			c.pendingLen += len(frame)
+			c.holding.Store(false)
+			batch := c.takeLocked()
+			c.mu.Unlock()
+			return c.writeHeld(batch)
+		}
 	}
 	c.pending = append(c.pending, outFrame{op: opText, payload: frame})
 	c.pendingLen += len(frame)
@@ -117,6 +133,37 @@ func (c *wsConn) Send(frame []byte) error {
 	}
 	return nil
 }
+
+// SendNow is Send for a frame the caller wants on the wire at once: when
+// nothing is queued for the client or being written, the calling
+// goroutine writes it with one non-blocking write(2) (the rest, if the
+// socket takes only part, is queued for the writer); otherwise it is
+// queued as Send queues it. A publisher uses it for the events of a
+// publication that nothing else will follow soon, instead of waking each
+// subscriber's writer goroutine (a goroutine hand-off and, on an idle
+// server, a thread wake-up per subscriber). It never blocks on the
+// network.
+func (c *wsConn) SendNow(frame []byte) error {
+	if len(frame) > maxDirect || !c.sock.canTryWrite() {
+		return c.Send(frame)
+	}
+	c.mu.Lock()
+	if c.closing || c.writing || len(c.pending) > 0 {
+		c.mu.Unlock()
+		return c.Send(frame)
+	}
+	c.writing = true
+	c.mu.Unlock()
+	return c.writeDirect(frame)
+}
+
+// MoreInput reports whether, when Read last returned, the client had
+// more requests in flight: its next message was already buffered, or the
+// one returned was waiting in the socket when the session came to read
+// it. Frames the session sends to others are then better queued, to be
+// batched with those of the requests that follow, than written one by
+// one.
+func (c *wsConn) MoreInput() bool { return c.inFlight.Load() }
 
 // queueControl queues a control frame; it is not held against the limit
 // (control payloads are at most 125 bytes, one per client frame).
@@ -139,6 +186,7 @@ func (c *wsConn) queueControl(op byte, payload []byte) {
 func (c *wsConn) kick() {
 	select {
 	case c.wake <- struct{}{}:
+		c.kicks.Add(1)
 	default:
 	}
 }
@@ -185,13 +233,21 @@ func (c *wsConn) flushHeld() {
 	}
 	batch := c.takeLocked()
 	c.mu.Unlock()
+	c.writeHeld(batch)
+}
+
+// writeHeld writes batch, taken with the write side, with one
+// non-blocking write; what the socket does not take goes to the writer.
+func (c *wsConn) writeHeld(batch []outFrame) error {
 	_, rest, err := c.writeBatch(batch, false)
 	if c.finishWrite(batch, rest, err) {
 		c.kick()
 	}
 	if err != nil {
 		c.closeTCP()
+		return ErrClosed
 	}
+	return nil
 }
 
 // sessionReader is what the connection's buffered reader reads from: the

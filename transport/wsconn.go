@@ -43,7 +43,11 @@ type wsConn struct {
 	readErr   error       // sticky: once reading failed it fails again
 	inRequest atomic.Bool // between Read returning a message and the next Read
 	moreInput atomic.Bool // when Read returned, more input was already buffered
-	readCtx   context.Context
+	// inFlight: when Read returned, the client had more requests in
+	// flight: its next message was buffered, or this one was already
+	// waiting in the socket when the session came to read it.
+	inFlight atomic.Bool
+	readCtx  context.Context
 	// readBroken: a read was cut off inside a frame, so the stream cannot
 	// be parsed any further.
 	readBroken atomic.Bool
@@ -73,6 +77,7 @@ type wsConn struct {
 	flushOne sync.Once
 	dropped  atomic.Int64
 	writes   atomic.Int64 // write(2)/writev(2) calls started, for tests and benchmarks
+	kicks    atomic.Int64 // writer wake-ups sent, likewise
 }
 
 func newWSConn(nc net.Conn, br *bufio.Reader, info Info, log *slog.Logger, maxMessage int64, limit int, policy SlowConsumerPolicy) *wsConn {
@@ -121,7 +126,9 @@ func (c *wsConn) Read(ctx context.Context) ([]byte, error) {
 			return nil, c.readErr
 		}
 		if op == opText {
-			c.moreInput.Store(c.rd.br.Buffered() > 0)
+			more := c.rd.br.Buffered() > 0
+			c.moreInput.Store(more)
+			c.inFlight.Store(more || !c.sock.lastReadWaited())
 			c.inRequest.Store(true)
 			return msg, nil
 		}
