@@ -12,14 +12,8 @@ import (
 // writers; later ones read it. ok is false past fieldindex.MaxKeys keys,
 // or for a value the index cannot answer for.
 func (s *Store) Lookup(ctx context.Context, prefix, key string, value []byte) ([]string, bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.lookable(ctx); err != nil {
 		return nil, false, err
-	}
-	s.mu.RLock()
-	closed := s.tree == nil
-	s.mu.RUnlock()
-	if closed {
-		return nil, false, store.ErrClosed
 	}
 	return s.index.Lookup(ctx, prefix, key, value)
 }
@@ -32,14 +26,22 @@ func (s *Store) Lookup(ctx context.Context, prefix, key string, value []byte) ([
 // indexes, or for a range holding too many items (more than
 // fieldindex.RangeScanMin, and a quarter of those with numbers there).
 func (s *Store) LookupRange(ctx context.Context, prefix, key string, lo, hi store.Bound) ([]string, bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.lookable(ctx); err != nil {
 		return nil, false, err
 	}
-	s.mu.RLock()
-	closed := s.tree == nil
-	s.mu.RUnlock()
-	if closed {
-		return nil, false, store.ErrClosed
-	}
 	return s.index.LookupRange(ctx, prefix, key, lo, hi)
+}
+
+// lookable returns the error a lookup gives before it starts: ctx's, or
+// ErrClosed.
+func (s *Store) lookable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.tree == nil {
+		return store.ErrClosed
+	}
+	return nil
 }

@@ -307,36 +307,17 @@ func testIndexRandomWrites(t *testing.T, open func() store.Store) {
 func testIndexBuildDuringWrites(t *testing.T, open func() store.Store) {
 	s := open()
 	c := &lookupCounter{ix: indexer(t, s), s: s}
-	const items, keys, writers = 3000, 8, 2
+	const items, keys = 3000, 8
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := range items {
 		put(t, s, fmt.Sprintf("/b/%04d", i), randDoc(r, keys))
 	}
 	for k := range keys {
-		var stop atomic.Bool
-		var wg sync.WaitGroup
-		for w := range writers {
-			wg.Go(func() {
-				r := rand.New(rand.NewPCG(uint64(k), uint64(w)))
-				for !stop.Load() {
-					p := fmt.Sprintf("/b/%04d", r.IntN(items))
-					var err error
-					if r.IntN(8) == 0 {
-						_, err = s.Delete(context.Background(), p)
-					} else {
-						_, err = s.Update(context.Background(), p, set(randDoc(r, keys), ""))
-					}
-					if err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			})
-		}
 		key := fmt.Sprintf("k%d", k)
-		_, _, err := c.ix.Lookup(t.Context(), "", key, []byte(`1`)) // builds while the writers write
-		stop.Store(true)
-		wg.Wait()
+		err := duringRandomWrites(t, s, items, keys, uint64(k), func() error {
+			_, _, err := c.ix.Lookup(t.Context(), "", key, []byte(`1`))
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,6 +326,36 @@ func testIndexBuildDuringWrites(t *testing.T, open func() store.Store) {
 		}
 	}
 	c.done(t)
+}
+
+// duringRandomWrites runs build while two writers replace or delete
+// random items among /b/0000 to /b/<items-1> with documents of keys
+// members (randDoc), then stops the writers and returns build's error.
+func duringRandomWrites(t *testing.T, s store.Store, items, keys int, seed uint64, build func() error) error {
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(seed, uint64(w)))
+			for !stop.Load() {
+				p := fmt.Sprintf("/b/%04d", r.IntN(items))
+				var err error
+				if r.IntN(8) == 0 {
+					_, err = s.Delete(context.Background(), p)
+				} else {
+					_, err = s.Update(context.Background(), p, set(randDoc(r, keys), ""))
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	err := build()
+	stop.Store(true)
+	wg.Wait()
+	return err
 }
 
 func testIndexContextAndClose(t *testing.T, open func() store.Store) {

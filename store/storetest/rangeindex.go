@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/happn-go/happn/internal/query"
@@ -266,36 +264,17 @@ func testIndexRangeRandomWrites(t *testing.T, open func() store.Store) {
 func testIndexRangeBuildDuringWrites(t *testing.T, open func() store.Store) {
 	s := open()
 	c := &rangeCounter{rx: rangeIndexer(t, s), s: s}
-	const items, keys, writers = 3000, 8, 2
+	const items, keys = 3000, 8
 	r := rand.New(rand.NewPCG(9, 10))
 	for i := range items {
 		put(t, s, fmt.Sprintf("/b/%04d", i), randDoc(r, keys))
 	}
 	for k := range keys {
-		var stop atomic.Bool
-		var wg sync.WaitGroup
-		for w := range writers {
-			wg.Go(func() {
-				r := rand.New(rand.NewPCG(uint64(k), uint64(w)))
-				for !stop.Load() {
-					p := fmt.Sprintf("/b/%04d", r.IntN(items))
-					var err error
-					if r.IntN(8) == 0 {
-						_, err = s.Delete(context.Background(), p)
-					} else {
-						_, err = s.Update(context.Background(), p, set(randDoc(r, keys), ""))
-					}
-					if err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			})
-		}
 		key := fmt.Sprintf("k%d", k)
-		_, _, err := c.rx.LookupRange(t.Context(), "", key, store.Bound{Value: 1}, store.Bound{Value: 2}) // builds while the writers write
-		stop.Store(true)
-		wg.Wait()
+		err := duringRandomWrites(t, s, items, keys, uint64(k), func() error {
+			_, _, err := c.rx.LookupRange(t.Context(), "", key, store.Bound{Value: 1}, store.Bound{Value: 2})
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
