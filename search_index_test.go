@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"path/filepath"
-	"reflect"
 	"sync/atomic"
 	"testing"
 
@@ -56,6 +55,52 @@ var indexedStores = map[string]func(t *testing.T) indexedStore{
 	},
 }
 
+// seededIndexServer returns a store made by open that counts how it is
+// searched, and a local client of a server over it holding 40 items
+// /ix/item/00 to /ix/item/39, {"n": i, "grp": "g<i mod 4>"}.
+func seededIndexServer(t *testing.T, open func(t *testing.T) indexedStore) (*countingStore, *happn.Client) {
+	t.Helper()
+	cs := &countingStore{indexedStore: open(t)}
+	srv, _ := testServer(t, happn.Config{Store: cs})
+	c, err := srv.LocalClient(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		data := map[string]any{"n": i, "grp": fmt.Sprintf("g%d", i%4)}
+		if _, err := c.Set(ctxT(t), fmt.Sprintf("/ix/item/%02d", i), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cs, c
+}
+
+// searchN searches /ix/item/* and returns the "n" of each item found.
+func searchN(t *testing.T, c *happn.Client, opts ...happn.Option) []any {
+	t.Helper()
+	items, err := c.Search(ctxT(t), "/ix/item/*", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []any
+	for _, it := range items {
+		var v struct{ N any }
+		if err := it.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, v.N)
+	}
+	return ns
+}
+
+// wantN fails the test unless got prints as want does.
+func wantN(t *testing.T, got []any, want ...any) {
+	t.Helper()
+	if fmt.Sprintf("%v", got) != fmt.Sprintf("%v", want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
 // TestSearchUsesIndex checks that a search whose criteria require an
 // equality reads the store's index instead of scanning, and that its
 // answers follow every write: sets that change the value, merges, removes
@@ -64,45 +109,14 @@ var indexedStores = map[string]func(t *testing.T) indexedStore{
 func TestSearchUsesIndex(t *testing.T) {
 	for name, open := range indexedStores {
 		t.Run(name, func(t *testing.T) {
-			cs := &countingStore{indexedStore: open(t)}
-			srv, _ := testServer(t, happn.Config{Store: cs})
-			c, err := srv.LocalClient(ctxT(t))
-			if err != nil {
-				t.Fatal(err)
-			}
+			cs, c := seededIndexServer(t, open)
 			ctx := ctxT(t)
-			for i := range 40 {
-				data := map[string]any{"n": i, "grp": fmt.Sprintf("g%d", i%4)}
-				if _, err := c.Set(ctx, fmt.Sprintf("/ix/item/%02d", i), data); err != nil {
-					t.Fatal(err)
-				}
-			}
 			// Same value outside the pattern: must not be returned.
 			if _, err := c.Set(ctx, "/other/1", map[string]any{"n": 100, "grp": "g1"}); err != nil {
 				t.Fatal(err)
 			}
-			search := func(opts ...happn.Option) []int {
-				t.Helper()
-				items, err := c.Search(ctx, "/ix/item/*", opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var ns []int
-				for _, it := range items {
-					var v struct{ N int }
-					if err := it.Decode(&v); err != nil {
-						t.Fatal(err)
-					}
-					ns = append(ns, v.N)
-				}
-				return ns
-			}
-			want := func(got []int, want ...int) {
-				t.Helper()
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("got %v, want %v", got, want)
-				}
-			}
+			search := func(opts ...happn.Option) []any { t.Helper(); return searchN(t, c, opts...) }
+			want := func(got []any, want ...any) { t.Helper(); wantN(t, got, want...) }
 			scansBefore := cs.scans.Load()
 			want(search(happn.Criteria(`{"grp":"g1"}`)), 1, 5, 9, 13, 17, 21, 25, 29, 33, 37)
 			want(search(happn.Criteria(`{"grp":"g1","n":{"$gt":20}}`), happn.Sort(`{"n":-1}`), happn.Limit(3)), 37, 33, 29)
@@ -151,45 +165,14 @@ func TestSearchUsesIndex(t *testing.T) {
 func TestSearchUsesRangeIndex(t *testing.T) {
 	for name, open := range indexedStores {
 		t.Run(name, func(t *testing.T) {
-			cs := &countingStore{indexedStore: open(t)}
-			srv, _ := testServer(t, happn.Config{Store: cs})
-			c, err := srv.LocalClient(ctxT(t))
-			if err != nil {
-				t.Fatal(err)
-			}
+			cs, c := seededIndexServer(t, open)
 			ctx := ctxT(t)
-			for i := range 40 {
-				data := map[string]any{"n": i, "grp": fmt.Sprintf("g%d", i%4)}
-				if _, err := c.Set(ctx, fmt.Sprintf("/ix/item/%02d", i), data); err != nil {
-					t.Fatal(err)
-				}
-			}
 			// In the range outside the pattern: must not be returned.
 			if _, err := c.Set(ctx, "/other/1", map[string]any{"n": 12}); err != nil {
 				t.Fatal(err)
 			}
-			search := func(opts ...happn.Option) []any {
-				t.Helper()
-				items, err := c.Search(ctx, "/ix/item/*", opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var ns []any
-				for _, it := range items {
-					var v struct{ N any }
-					if err := it.Decode(&v); err != nil {
-						t.Fatal(err)
-					}
-					ns = append(ns, v.N)
-				}
-				return ns
-			}
-			want := func(got []any, want ...any) {
-				t.Helper()
-				if fmt.Sprintf("%v", got) != fmt.Sprintf("%v", want) {
-					t.Fatalf("got %v, want %v", got, want)
-				}
-			}
+			search := func(opts ...happn.Option) []any { t.Helper(); return searchN(t, c, opts...) }
+			want := func(got []any, want ...any) { t.Helper(); wantN(t, got, want...) }
 			scansBefore := cs.scans.Load()
 			want(search(happn.Criteria(`{"n":{"$gte":10,"$lt":15}}`)), 10, 11, 12, 13, 14)
 			want(search(happn.Criteria(`{"$and":[{"n":{"$gt":35}},{"n":{"$lte":37.5}}]}`), happn.Fields(`{"n":1}`)), 36, 37)
