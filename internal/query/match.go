@@ -52,6 +52,21 @@ const (
 	cmpLte
 )
 
+// holds reports whether a comparison that came out d (negative: the value
+// is less than the literal, 0: equal, positive: greater) satisfies k.
+func (k cmpKind) holds(d int) bool {
+	switch k {
+	case cmpGt:
+		return d > 0
+	case cmpGte:
+		return d >= 0
+	case cmpLt:
+		return d < 0
+	default:
+		return d <= 0
+	}
+}
+
 // cond is one operator applied to a field. Operators on a field hold
 // independently: {"$gt":5,"$lt":8} holds for [3, 10] because 10 > 5 and
 // 3 < 8, as in MongoDB.
@@ -281,19 +296,7 @@ func (c *cond) one(v gjson.Result) bool {
 		return false
 	case condCmp:
 		d, ok := compareScalar(v, &c.lit)
-		if !ok {
-			return false
-		}
-		switch c.cmp {
-		case cmpGt:
-			return d > 0
-		case cmpGte:
-			return d >= 0
-		case cmpLt:
-			return d < 0
-		default:
-			return d <= 0
-		}
+		return ok && c.cmp.holds(d)
 	case condRegex:
 		return v.Type == gjson.String && c.re.MatchString(v.Str)
 	}

@@ -92,19 +92,7 @@ func (c *cond) testRaw(s *scalar) bool {
 		return false
 	case condCmp:
 		d, ok := compareRaw(s, &c.lit)
-		if !ok {
-			return false
-		}
-		switch c.cmp {
-		case cmpGt:
-			return d > 0
-		case cmpGte:
-			return d >= 0
-		case cmpLt:
-			return d < 0
-		default:
-			return d <= 0
-		}
+		return ok && c.cmp.holds(d)
 	case condRegex:
 		return s.t == gjson.String && c.re.MatchString(s.str())
 	}
