@@ -603,6 +603,20 @@ func TestReadAfterPeerVanished(t *testing.T) {
 // once gets the responses in order, several per write.
 func TestPipelinedRequestsShareWrites(t *testing.T) {
 	const n = 100
+	var burst []string
+	for i := range n {
+		burst = append(burst, fmt.Sprintf(`{"action":"get","eventId":%d,"path":"/x"}`, i))
+	}
+	sc := echoBurst(t, burst)
+	if w := sc.writes.Load(); w > n/5 {
+		t.Fatalf("%d responses took %d writes, want them batched", n, w)
+	}
+}
+
+// echoBurst sends payloads to an echo server in one write, checks that
+// they come back in order, and returns the server's connection.
+func echoBurst(t *testing.T, payloads []string) *wsConn {
+	t.Helper()
 	cs := newConns(t)
 	url := serveWS(t, &Websocket{}, func(c Conn) {
 		go cs.serve(c)
@@ -611,20 +625,17 @@ func TestPipelinedRequestsShareWrites(t *testing.T) {
 	c := dialRaw(t, url, nil)
 	sc := cs.next(t)
 	var burst []byte
-	for i := range n {
-		burst = append(burst, clientFrame(true, opText, []byte(fmt.Sprintf(`{"action":"get","eventId":%d,"path":"/x"}`, i)))...)
+	for _, p := range payloads {
+		burst = append(burst, clientFrame(true, opText, []byte(p))...)
 	}
-	c.write(burst)
-	for i := range n {
+	c.write(burst) // one segment: the server reads it whole
+	for i, want := range payloads {
 		_, op, payload, err := c.readFrame()
-		want := fmt.Sprintf(`{"action":"get","eventId":%d,"path":"/x"}`, i)
 		if err != nil || op != opText || string(payload) != want {
 			t.Fatalf("response %d: op %d %q %v", i, op, payload, err)
 		}
 	}
-	if w := sc.writes.Load(); w > n/5 {
-		t.Fatalf("%d responses took %d writes, want them batched", n, w)
-	}
+	return sc
 }
 
 // TestBurstIsAnsweredInOneWrite: the responses to a burst of requests
@@ -632,24 +643,11 @@ func TestPipelinedRequestsShareWrites(t *testing.T) {
 // session's goroutine without waking the writer.
 func TestBurstIsAnsweredInOneWrite(t *testing.T) {
 	const n = 10
-	cs := newConns(t)
-	url := serveWS(t, &Websocket{}, func(c Conn) {
-		go cs.serve(c)
-		echo(c)
-	})
-	c := dialRaw(t, url, nil)
-	sc := cs.next(t)
-	var burst []byte
+	var burst []string
 	for i := range n {
-		burst = append(burst, clientFrame(true, opText, []byte("req:"+strconv.Itoa(i)))...)
+		burst = append(burst, "req:"+strconv.Itoa(i))
 	}
-	c.write(burst) // one segment: the server reads it whole
-	for i := range n {
-		_, op, payload, err := c.readFrame()
-		if err != nil || op != opText || string(payload) != "req:"+strconv.Itoa(i) {
-			t.Fatalf("response %d: op %d %q %v", i, op, payload, err)
-		}
-	}
+	sc := echoBurst(t, burst)
 	if w, k := sc.writes.Load(), sc.kicks.Load(); w != 1 || k != 0 {
 		t.Fatalf("%d responses took %d writes and %d writer wake-ups; want 1 write, no wake-up", n, w, k)
 	}
