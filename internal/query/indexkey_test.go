@@ -209,6 +209,18 @@ func FuzzIndexKeys(f *testing.F) {
 // FuzzEqualities checks on FuzzMatch's grammar that every document a
 // query matches satisfies each of its Equalities, as an index sees them.
 func FuzzEqualities(f *testing.F) {
+	fuzzMatches(f, func(t *testing.T, crit []byte, q *Query, doc string) {
+		for _, e := range q.Equalities() {
+			if hit, ok := indexHit(doc, e.Key, string(e.Value)); ok && !hit {
+				t.Fatalf("%s matches %s, but its member %q is not filed under %s", crit, doc, e.Key, e.Value)
+			}
+		}
+	})
+}
+
+// fuzzMatches runs check for queries and documents from FuzzMatch's
+// grammar, on each document that the query matches.
+func fuzzMatches(f *testing.F, check func(t *testing.T, crit []byte, q *Query, doc string)) {
 	f.Add([]byte("hello"))
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
 	f.Add([]byte(strings.Repeat("\x09\x03\x0a\x0b\x01\x05", 8)))
@@ -221,13 +233,8 @@ func FuzzEqualities(f *testing.F) {
 		}
 		for range 4 {
 			doc := string(mustMarshal(t, g.document()))
-			if !q.MatchDocument([]byte(doc)) {
-				continue
-			}
-			for _, e := range q.Equalities() {
-				if hit, ok := indexHit(doc, e.Key, string(e.Value)); ok && !hit {
-					t.Fatalf("%s matches %s, but its member %q is not filed under %s", crit, doc, e.Key, e.Value)
-				}
+			if q.MatchDocument([]byte(doc)) {
+				check(t, crit, q, doc)
 			}
 		}
 	})

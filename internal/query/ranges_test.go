@@ -136,25 +136,10 @@ func inRange(doc string, r Range) bool {
 // FuzzRanges checks on FuzzMatch's grammar that every document a query
 // matches satisfies each of its Ranges, as an index sees them.
 func FuzzRanges(f *testing.F) {
-	f.Add([]byte("hello"))
-	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
-	f.Add([]byte(strings.Repeat("\x09\x03\x0a\x0b\x01\x05", 8)))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &gen{b: data}
-		crit := mustMarshal(t, g.criteria(0, false))
-		q, err := Compile(crit)
-		if err != nil {
-			t.Fatalf("Compile(%s): %v", crit, err)
-		}
-		for range 4 {
-			doc := string(mustMarshal(t, g.document()))
-			if !q.MatchDocument([]byte(doc)) {
-				continue
-			}
-			for _, r := range q.Ranges() {
-				if !inRange(doc, r) {
-					t.Fatalf("%s matches %s, but its member %q is not in %s,%s", crit, doc, r.Key, bound(r.Lo, true), bound(r.Hi, false))
-				}
+	fuzzMatches(f, func(t *testing.T, crit []byte, q *Query, doc string) {
+		for _, r := range q.Ranges() {
+			if !inRange(doc, r) {
+				t.Fatalf("%s matches %s, but its member %q is not in %s,%s", crit, doc, r.Key, bound(r.Lo, true), bound(r.Hi, false))
 			}
 		}
 	})
