@@ -270,10 +270,10 @@ func randDoc(r *rand.Rand, keys int) string {
 	return b.String()
 }
 
-func testIndexRandomWrites(t *testing.T, open func() store.Store) {
-	s := open()
-	c := &lookupCounter{ix: indexer(t, s), s: s}
-	r := rand.New(rand.NewPCG(1, 2))
+// randomWrites makes 400 random writes, deletes and pattern deletes of
+// documents with members k0 to k3 on 40 paths under /p/ and /q/, and
+// calls check after every fifth with a random prefix and member name.
+func randomWrites(t *testing.T, s store.Store, r *rand.Rand, check func(step int, prefix, key string)) {
 	const keys = 4
 	paths := make([]string, 40)
 	for i := range paths {
@@ -295,9 +295,18 @@ func testIndexRandomWrites(t *testing.T, open func() store.Store) {
 		}
 		if step%5 == 0 {
 			prefix := []string{"", "/p/", "/q/", "/p/1"}[r.IntN(4)]
-			c.check(t, fmt.Sprintf("step %d: ", step), prefix, fmt.Sprintf("k%d", r.IntN(keys)), randScalars[r.IntN(len(randScalars))])
+			check(step, prefix, fmt.Sprintf("k%d", r.IntN(keys)))
 		}
 	}
+}
+
+func testIndexRandomWrites(t *testing.T, open func() store.Store) {
+	s := open()
+	c := &lookupCounter{ix: indexer(t, s), s: s}
+	r := rand.New(rand.NewPCG(1, 2))
+	randomWrites(t, s, r, func(step int, prefix, key string) {
+		c.check(t, fmt.Sprintf("step %d: ", step), prefix, key, randScalars[r.IntN(len(randScalars))])
+	})
 	c.done(t)
 }
 

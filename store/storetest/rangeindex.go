@@ -232,30 +232,9 @@ func testIndexRangeRandomWrites(t *testing.T, open func() store.Store) {
 	s := open()
 	c := &rangeCounter{rx: rangeIndexer(t, s), s: s}
 	r := rand.New(rand.NewPCG(7, 8))
-	const keys = 4
-	paths := make([]string, 40)
-	for i := range paths {
-		paths[i] = fmt.Sprintf("/%c/%02d", 'p'+rune(i%2), i)
-	}
-	for step := range 400 {
-		p := paths[r.IntN(len(paths))]
-		switch r.IntN(10) {
-		case 0:
-			if _, err := s.Delete(t.Context(), p); err != nil {
-				t.Fatal(err)
-			}
-		case 1:
-			if _, err := s.Delete(t.Context(), p[:3]+"*"+p[len(p)-1:]); err != nil {
-				t.Fatal(err)
-			}
-		default:
-			put(t, s, p, randDoc(r, keys))
-		}
-		if step%5 == 0 {
-			prefix := []string{"", "/p/", "/q/", "/p/1"}[r.IntN(4)]
-			c.random(t, r, fmt.Sprintf("step %d: ", step), prefix, fmt.Sprintf("k%d", r.IntN(keys)))
-		}
-	}
+	randomWrites(t, s, r, func(step int, prefix, key string) {
+		c.random(t, r, fmt.Sprintf("step %d: ", step), prefix, key)
+	})
 	c.done(t)
 }
 
