@@ -316,25 +316,33 @@ func testIndexRandomWrites(t *testing.T, open func() store.Store) {
 func testIndexBuildDuringWrites(t *testing.T, open func() store.Store) {
 	s := open()
 	c := &lookupCounter{ix: indexer(t, s), s: s}
+	buildsDuringWrites(t, s, rand.New(rand.NewPCG(3, 4)), func(key string) error {
+		_, _, err := c.ix.Lookup(t.Context(), "", key, []byte(`1`))
+		return err
+	}, func(key string) {
+		for _, v := range randScalars {
+			c.check(t, "after a build during writes: ", "/b/", key, v)
+		}
+	})
+	c.done(t)
+}
+
+// buildsDuringWrites seeds 3,000 random documents (randDoc, members k0 to
+// k7) at /b/0000 to /b/2999, then for each member runs build (a lookup
+// that builds its index) while random writes go on (duringRandomWrites)
+// and check once they have stopped.
+func buildsDuringWrites(t *testing.T, s store.Store, r *rand.Rand, build func(key string) error, check func(key string)) {
 	const items, keys = 3000, 8
-	r := rand.New(rand.NewPCG(3, 4))
 	for i := range items {
 		put(t, s, fmt.Sprintf("/b/%04d", i), randDoc(r, keys))
 	}
 	for k := range keys {
 		key := fmt.Sprintf("k%d", k)
-		err := duringRandomWrites(t, s, items, keys, uint64(k), func() error {
-			_, _, err := c.ix.Lookup(t.Context(), "", key, []byte(`1`))
-			return err
-		})
-		if err != nil {
+		if err := duringRandomWrites(t, s, items, keys, uint64(k), func() error { return build(key) }); err != nil {
 			t.Fatal(err)
 		}
-		for _, v := range randScalars {
-			c.check(t, "after a build during writes: ", "/b/", key, v)
-		}
+		check(key)
 	}
-	c.done(t)
 }
 
 // duringRandomWrites runs build while two writers replace or delete

@@ -243,24 +243,15 @@ func testIndexRangeRandomWrites(t *testing.T, open func() store.Store) {
 func testIndexRangeBuildDuringWrites(t *testing.T, open func() store.Store) {
 	s := open()
 	c := &rangeCounter{rx: rangeIndexer(t, s), s: s}
-	const items, keys = 3000, 8
 	r := rand.New(rand.NewPCG(9, 10))
-	for i := range items {
-		put(t, s, fmt.Sprintf("/b/%04d", i), randDoc(r, keys))
-	}
-	for k := range keys {
-		key := fmt.Sprintf("k%d", k)
-		err := duringRandomWrites(t, s, items, keys, uint64(k), func() error {
-			_, _, err := c.rx.LookupRange(t.Context(), "", key, store.Bound{Value: 1}, store.Bound{Value: 2})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	buildsDuringWrites(t, s, r, func(key string) error {
+		_, _, err := c.rx.LookupRange(t.Context(), "", key, store.Bound{Value: 1}, store.Bound{Value: 2})
+		return err
+	}, func(key string) {
 		for range 8 {
 			c.random(t, r, "after a build during writes: ", "/b/", key)
 		}
-	}
+	})
 	c.done(t)
 }
 
