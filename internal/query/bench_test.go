@@ -160,9 +160,9 @@ func BenchmarkScanAndRange(b *testing.B) {
 	benchScan(b, `{"$and":[{"n":{"$gte":5000}},{"n":{"$lt":5100}}]}`, 100)
 }
 
-// benchSortItems sorts the 1,000 search items of group g7 by n
-// descending, as the server's sort-limit search does; first is its page.
-func benchSortItems(b *testing.B, first int) {
+// benchSort sorts the 1,000 search items of group g7 by n descending
+// with sortFn, as the server's sort-limit search does.
+func benchSort(b *testing.B, sortFn func(s *Sort, items []store.Item)) {
 	s, err := CompileSort([]byte(`{"n":-1}`))
 	if err != nil {
 		b.Fatal(err)
@@ -173,11 +173,16 @@ func benchSortItems(b *testing.B, first int) {
 	b.ReportAllocs()
 	for b.Loop() {
 		copy(items, group)
-		s.SortItems(items, first)
+		sortFn(s, items)
 	}
 	if items[0].Path != "/bench/search/9997" {
 		b.Fatalf("first item %s", items[0].Path)
 	}
+}
+
+// benchSortItems is benchSort with SortItems; first is its page.
+func benchSortItems(b *testing.B, first int) {
+	benchSort(b, func(s *Sort, items []store.Item) { s.SortItems(items, first) })
 }
 
 // searchGroup returns the search items of group g7 in path order, as the
@@ -196,16 +201,7 @@ func BenchmarkSortItemsFirst(b *testing.B) { benchSortItems(b, 10) }
 
 // BenchmarkSortSliceStable is the sort SortItems replaces, for scale.
 func BenchmarkSortSliceStable(b *testing.B) {
-	s, err := CompileSort([]byte(`{"n":-1}`))
-	if err != nil {
-		b.Fatal(err)
-	}
-	group := searchGroup()
-	items := make([]store.Item, len(group))
-	defer cpuPerOp(b)()
-	b.ReportAllocs()
-	for b.Loop() {
-		copy(items, group)
+	benchSort(b, func(s *Sort, items []store.Item) {
 		sort.SliceStable(items, func(i, j int) bool { return s.Less(items[i], items[j]) })
-	}
+	})
 }
