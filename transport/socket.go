@@ -21,6 +21,10 @@ type socket interface {
 	// lastReadWaited reports whether the last Read found nothing to read
 	// and waited for the client; true when the socket cannot tell.
 	lastReadWaited() bool
+	// callBeforeWait asks Read to call f when it finds nothing to read,
+	// before it waits for the client. It reports false when the socket
+	// cannot tell, and then never calls f.
+	callBeforeWait(f func()) bool
 }
 
 // netSocket is the portable socket: net.Conn's own methods. It cannot
@@ -51,3 +55,5 @@ func (s *netSocket) tryWrite(segs [][]byte) (int, error) {
 func (s *netSocket) canTryWrite() bool { return false }
 
 func (s *netSocket) lastReadWaited() bool { return true }
+
+func (s *netSocket) callBeforeWait(func()) bool { return false }

@@ -25,6 +25,9 @@ type rawSocket struct {
 	rn     int
 	rerr   error
 	waited bool // the last Read found the socket empty and waited
+	// beforeWait, when set, is called when a read finds the socket
+	// empty, before waiting: the connection writes what it held back.
+	beforeWait func()
 
 	// Write state, used by the goroutine that owns the write side.
 	writeFn func(fd uintptr) bool
@@ -87,6 +90,9 @@ func (s *rawSocket) read(fd uintptr) bool {
 			continue
 		case syscall.EAGAIN:
 			s.waited = true
+			if s.beforeWait != nil {
+				s.beforeWait()
+			}
 			return false
 		default:
 			s.rerr = e
@@ -96,6 +102,11 @@ func (s *rawSocket) read(fd uintptr) bool {
 }
 
 func (s *rawSocket) lastReadWaited() bool { return s.waited }
+
+func (s *rawSocket) callBeforeWait(f func()) bool {
+	s.beforeWait = f
+	return true
+}
 
 func (s *rawSocket) writeAll(segs [][]byte) error {
 	s.wsegs, s.wblock, s.wn, s.werr = segs, true, 0, nil

@@ -653,6 +653,67 @@ func TestBurstIsAnsweredInOneWrite(t *testing.T) {
 	}
 }
 
+// TestStreamedRequestsShareWrites: requests that arrive one at a time,
+// each while the session is still handling the one before, have their
+// responses held until the client stops sending, then written together,
+// rather than written one by one.
+func TestStreamedRequestsShareWrites(t *testing.T) {
+	const n = 10
+	handling := make(chan struct{})
+	answer := make(chan struct{})
+	cs := newConns(t)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		go cs.serve(c)
+		for {
+			m, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			handling <- struct{}{}
+			<-answer
+			c.Send(m)
+		}
+	})
+	c := dialRaw(t, url, nil)
+	sc := cs.next(t)
+	for i := range n {
+		c.write(clientFrame(true, opText, []byte("req:"+strconv.Itoa(i))))
+		if i > 0 {
+			// Request i is in the server's socket: the session answers
+			// i-1 and finds it there when it reads next.
+			answer <- struct{}{}
+		}
+		<-handling
+	}
+	answer <- struct{}{}
+	for i := range n {
+		_, op, payload, err := c.readFrame()
+		if want := "req:" + strconv.Itoa(i); err != nil || op != opText || string(payload) != want {
+			t.Fatalf("response %d: op %d %q %v, want %q", i, op, payload, err, want)
+		}
+	}
+	// The first request was waited for, so its response went out at
+	// once; the other n-1 went out together.
+	if w := sc.writes.Load(); w != 2 {
+		t.Fatalf("%d streamed requests took %d writes, want 2", n, w)
+	}
+}
+
+// TestHeldResponsesAreBounded: a client that never lets the server's
+// reads come up empty still gets its responses, every maxHeld bytes.
+func TestHeldResponsesAreBounded(t *testing.T) {
+	const n = 4 * maxHeld / 1024
+	big := strings.Repeat("x", 1000)
+	var burst []string
+	for i := range n {
+		burst = append(burst, fmt.Sprintf("%04d%s", i, big))
+	}
+	sc := echoBurst(t, burst)
+	if w := sc.writes.Load(); w < 4 || w > 8 {
+		t.Fatalf("%d KB of responses took %d writes, want one per %d KB held", n, w, maxHeld/1024)
+	}
+}
+
 // TestHeldFramesGoOutOnClose: a response held for the next read still
 // goes out, before the close frame, when the session closes instead.
 func TestHeldFramesGoOutOnClose(t *testing.T) {

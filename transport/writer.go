@@ -15,13 +15,17 @@ import (
 //     goroutine with one non-blocking write(2). No other goroutine is
 //     involved. If the socket takes only part of it, the rest is queued
 //     for the writer.
-//   - Held: the same, but when the client's next requests are already
-//     read and buffered (a client with many requests in flight), the
-//     frame is queued without waking anyone, and the session writes
-//     everything queued with one non-blocking write(2)/writev(2) just
-//     before it next waits for the network (flushHeld), or with the
-//     burst's last response, sent when no more input is buffered. A
-//     burst of requests gets its responses in one syscall.
+//   - Held: the same, but when the client has more requests in flight
+//     (its next request was already buffered, or the one being handled
+//     was in the socket before the session came to read it), the frame
+//     is queued without waking anyone. Over plain TCP the held frames
+//     are written with one non-blocking write(2)/writev(2) when a read
+//     finds the socket empty, just before the session waits for the
+//     client (flushHeld, called by the socket), so responses to requests
+//     that keep arriving one by one share writes; elsewhere the session
+//     writes them before each read, or with the burst's last response,
+//     sent when no more input is buffered. At most maxHeld bytes are
+//     held: the frame that would pass it goes out with them.
 //   - Now: a frame sent with SendNow (a publication from a publisher
 //     whose request had to be waited for: nothing will follow it soon)
 //     is written at once by the sending goroutine when nothing is queued
@@ -54,6 +58,9 @@ const (
 	// maxCopy is the largest payload copied into a batch's buffer; bigger
 	// payloads are written from where they are.
 	maxCopy = 16 << 10
+	// maxHeld bounds the bytes held back for flushHeld: a client that
+	// keeps its requests coming gets its responses at least this often.
+	maxHeld = 32 << 10
 	// maxPooledBuf is the largest buffer kept for reuse.
 	maxPooledBuf = 256 << 10
 )
@@ -100,7 +107,7 @@ func (c *wsConn) Send(frame []byte) error {
 		return ErrSlowConsumer
 	}
 	if !c.writing && c.inRequest.Load() && len(frame) <= maxDirect && c.sock.canTryWrite() {
-		if c.moreInput.Load() {
+		if c.holdable() && c.pendingLen+len(frame) <= maxHeld {
 			c.pending = append(c.pending, outFrame{op: opText, payload: frame})
 			c.pendingLen += len(frame)
 			c.holding.Store(true)
@@ -113,9 +120,9 @@ func (c *wsConn) Send(frame []byte) error {
 			return c.writeDirect(frame)
 		}
 		if c.holding.Load() && c.pendingLen+len(frame) <= maxDirect {
-			// The last response of a burst: it goes out now with the
-			// ones held before it, in one write, rather than waking the
-			// writer for them.
+			// The last response of a burst, or enough held: it goes out
+			// now with the ones held before it, in one write, rather than
+			// waking the writer for them.
 			c.pending = append(c.pending, outFrame{op: opText, payload: frame})
 			c.pendingLen += len(frame)
 			c.holding.Store(false)
@@ -155,6 +162,17 @@ func (c *wsConn) SendNow(frame []byte) error {
 	c.writing = true
 	c.mu.Unlock()
 	return c.writeDirect(frame)
+}
+
+// holdable reports whether a frame sent now may be held back for
+// flushHeld. When the socket calls flushHeld just before it would wait
+// for the client, frames are held as long as the client keeps requests
+// coming; otherwise only while its next message is already buffered.
+func (c *wsConn) holdable() bool {
+	if c.flushOnWait {
+		return c.inFlight.Load()
+	}
+	return c.moreInput.Load()
 }
 
 // MoreInput reports whether, when Read last returned, the client had
@@ -217,8 +235,9 @@ func (c *wsConn) writeDirect(frame []byte) error {
 }
 
 // flushHeld writes the held frames (see Send) with one non-blocking
-// write. The session's goroutine calls it, through sessionReader, before
-// each read from the socket: before it can wait for the client.
+// write. It is called before the session can wait for the client: by the
+// socket when a read finds nothing (flushOnWait), or else by
+// sessionReader before each read.
 func (c *wsConn) flushHeld() {
 	if !c.holding.Load() {
 		return
@@ -255,7 +274,9 @@ func (c *wsConn) writeHeld(batch []outFrame) error {
 type sessionReader struct{ c *wsConn }
 
 func (r sessionReader) Read(p []byte) (int, error) {
-	r.c.flushHeld()
+	if !r.c.flushOnWait {
+		r.c.flushHeld()
+	}
 	return r.c.sock.Read(p)
 }
 

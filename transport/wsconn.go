@@ -47,7 +47,10 @@ type wsConn struct {
 	// flight: its next message was buffered, or this one was already
 	// waiting in the socket when the session came to read it.
 	inFlight atomic.Bool
-	readCtx  context.Context
+	// flushOnWait: the socket calls flushHeld when a read finds nothing
+	// to read, rather than the session before every read.
+	flushOnWait bool
+	readCtx     context.Context
 	// readBroken: a read was cut off inside a frame, so the stream cannot
 	// be parsed any further.
 	readBroken atomic.Bool
@@ -95,6 +98,7 @@ func newWSConn(nc net.Conn, br *bufio.Reader, info Info, log *slog.Logger, maxMe
 		gone:    make(chan struct{}),
 	}
 	c.sock = newSocket(nc)
+	c.flushOnWait = c.sock.callBeforeWait(c.flushHeld)
 	c.rd = messageReader{br: clientReader(sessionReader{c}, br), max: maxMessage, control: c.onControl}
 	go c.writeLoop()
 	return c
