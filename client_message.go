@@ -38,14 +38,8 @@ func parseMessage(frame []byte) *message {
 			m.status, _ = protocol.String(v)
 		case "eventId":
 			m.eventID, _ = protocol.Int(v)
-		case "path":
-			im.Path, _ = protocol.String(v)
-		case "created":
-			im.Created, _ = protocol.Int(v)
-		case "modified":
-			im.Modified, _ = protocol.Int(v)
-		case "modifiedBy":
-			im.ModifiedBy, _ = protocol.String(v)
+		default:
+			im.setField(k, v)
 		}
 		return true
 	}

@@ -33,19 +33,24 @@ func (it *Item) Decode(v any) error { return json.Unmarshal(it.Data, v) }
 func parseItemMeta(m gjson.Result) ItemMeta {
 	var im ItemMeta
 	protocol.Members(unsafeBytes(m.Raw), func(k, v []byte) bool {
-		switch string(k) {
-		case "path":
-			im.Path, _ = protocol.String(v)
-		case "created":
-			im.Created, _ = protocol.Int(v)
-		case "modified":
-			im.Modified, _ = protocol.Int(v)
-		case "modifiedBy":
-			im.ModifiedBy, _ = protocol.String(v)
-		}
+		im.setField(k, v)
 		return true
 	})
 	return im
+}
+
+// setField sets the field of a _meta member named k, if it is one.
+func (im *ItemMeta) setField(k, v []byte) {
+	switch string(k) {
+	case "path":
+		im.Path, _ = protocol.String(v)
+	case "created":
+		im.Created, _ = protocol.Int(v)
+	case "modified":
+		im.Modified, _ = protocol.Int(v)
+	case "modifiedBy":
+		im.ModifiedBy, _ = protocol.String(v)
+	}
 }
 
 // unsafeBytes views a string as bytes, for read-only scanning.

@@ -8,23 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/happn-go/happn/internal/fuzzgen"
 	"github.com/happn-go/happn/store"
 )
 
 // gen turns fuzz bytes into choices, so the fuzzer explores a small grammar
 // of criteria and documents instead of mostly invalid JSON.
-type gen struct{ b []byte }
-
-func (g *gen) n(k int) int {
-	if len(g.b) == 0 {
-		return 0
-	}
-	v := int(g.b[0]) % k
-	g.b = g.b[1:]
-	return v
-}
-
-func (g *gen) pick(s []string) string { return s[g.n(len(s))] }
+type gen struct{ fuzzgen.Bytes }
 
 var (
 	fuzzKeys    = []string{"a", "b", "c", "0", "", "x<y", "#", "@this"}
@@ -37,7 +27,7 @@ var (
 
 // value is a random JSON value; objects and arrays only above depth 0.
 func (g *gen) value(depth int) any {
-	switch g.n(12) {
+	switch g.N(12) {
 	case 0:
 		return nil
 	case 1:
@@ -45,21 +35,21 @@ func (g *gen) value(depth int) any {
 	case 2:
 		return false
 	case 3, 4, 5:
-		return json.Number(g.pick(fuzzNumbers))
+		return json.Number(g.Pick(fuzzNumbers))
 	case 6, 7, 8:
-		return g.pick(fuzzStrings)
+		return g.Pick(fuzzStrings)
 	case 9, 10:
 		if depth > 0 {
 			m := map[string]any{}
-			for i := g.n(4); i > 0; i-- {
-				m[g.pick(fuzzKeys)] = g.value(depth - 1)
+			for i := g.N(4); i > 0; i-- {
+				m[g.Pick(fuzzKeys)] = g.value(depth - 1)
 			}
 			return m
 		}
 	}
 	if depth > 0 {
 		a := []any{}
-		for i := g.n(4); i > 0; i-- {
+		for i := g.N(4); i > 0; i-- {
 			a = append(a, g.value(depth-1))
 		}
 		return a
@@ -71,7 +61,7 @@ func (g *gen) scalar() any { return g.value(0) }
 
 func (g *gen) array(depth int) []any {
 	a := []any{}
-	for i := g.n(4); i > 0; i-- {
+	for i := g.N(4); i > 0; i-- {
 		a = append(a, g.value(depth))
 	}
 	return a
@@ -81,31 +71,31 @@ func (g *gen) array(depth int) []any {
 // member, as $elemMatch criteria need.
 func (g *gen) criteria(depth int, plain bool) map[string]any {
 	m := map[string]any{}
-	for i := 1 + g.n(2); i > 0; i-- {
-		if depth < 2 && g.n(5) == 0 {
-			op := g.pick([]string{"$and", "$or", "$nor", "$not"})
+	for i := 1 + g.N(2); i > 0; i-- {
+		if depth < 2 && g.N(5) == 0 {
+			op := g.Pick([]string{"$and", "$or", "$nor", "$not"})
 			if op == "$not" {
 				m[op] = g.criteria(depth+1, false)
 				continue
 			}
 			var list []any
-			for j := 1 + g.n(3); j > 0; j-- {
+			for j := 1 + g.N(3); j > 0; j-- {
 				list = append(list, g.criteria(depth+1, false))
 			}
 			m[op] = list
 			continue
 		}
-		m[g.pick(fuzzPaths)] = g.expr(depth)
+		m[g.Pick(fuzzPaths)] = g.expr(depth)
 	}
 	if plain {
-		m[g.pick(fuzzPaths)] = g.expr(depth)
+		m[g.Pick(fuzzPaths)] = g.expr(depth)
 	}
 	return m
 }
 
 // expr is what a field is compared with: a literal or operators.
 func (g *gen) expr(depth int) any {
-	if g.n(3) == 0 {
+	if g.N(3) == 0 {
 		return g.value(1)
 	}
 	return g.ops(depth)
@@ -113,8 +103,8 @@ func (g *gen) expr(depth int) any {
 
 func (g *gen) ops(depth int) map[string]any {
 	m := map[string]any{}
-	for i := 1 + g.n(2); i > 0; i-- {
-		switch op := g.pick([]string{"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$exists", "$regex", "$size", "$elemMatch", "$not"}); op {
+	for i := 1 + g.N(2); i > 0; i-- {
+		switch op := g.Pick([]string{"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$exists", "$regex", "$size", "$elemMatch", "$not"}); op {
 		case "$eq", "$ne":
 			m[op] = g.value(1)
 		case "$gt", "$gte", "$lt", "$lte":
@@ -122,10 +112,10 @@ func (g *gen) ops(depth int) map[string]any {
 		case "$in", "$nin", "$all":
 			m[op] = g.array(1)
 		case "$exists":
-			m[op] = g.n(2) == 0
+			m[op] = g.N(2) == 0
 		case "$regex":
-			pattern, flags := g.pick(fuzzRegexes), g.pick(fuzzFlags)
-			switch g.n(3) {
+			pattern, flags := g.Pick(fuzzRegexes), g.Pick(fuzzFlags)
+			switch g.N(3) {
 			case 0:
 				m[op] = pattern
 				if flags != "" {
@@ -137,11 +127,11 @@ func (g *gen) ops(depth int) map[string]any {
 				m[op] = []any{pattern}
 			}
 		case "$size":
-			m[op] = json.Number(g.pick([]string{"0", "1", "2", "3"}))
+			m[op] = json.Number(g.Pick([]string{"0", "1", "2", "3"}))
 		case "$elemMatch":
 			if depth >= 2 {
 				m["$exists"] = true
-			} else if g.n(2) == 0 {
+			} else if g.N(2) == 0 {
 				m[op] = g.ops(depth + 1)
 			} else {
 				m[op] = g.criteria(depth+1, true)
@@ -159,8 +149,8 @@ func (g *gen) ops(depth int) map[string]any {
 
 func (g *gen) document() map[string]any {
 	m := map[string]any{}
-	for i := g.n(5); i > 0; i-- {
-		m[g.pick(fuzzKeys)] = g.value(3)
+	for i := g.N(5); i > 0; i-- {
+		m[g.Pick(fuzzKeys)] = g.value(3)
 	}
 	return m
 }
@@ -205,7 +195,7 @@ func FuzzMatch(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
 	f.Add([]byte(strings.Repeat("\x09\x03\x0a\x0b\x01\x05", 8)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &gen{b: data}
+		g := &gen{fuzzgen.New(data)}
 		critJSON := mustMarshal(t, g.criteria(0, false))
 		docJSON := mustMarshal(t, g.document())
 		doc2JSON := mustMarshal(t, g.document())
@@ -228,7 +218,7 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("criteria %s on %s: MatchItem = %v, reference = %v", critJSON, docJSON, got, want)
 		}
 
-		path := g.pick(fuzzPaths)
+		path := g.Pick(fuzzPaths)
 		s, err := CompileSort(mustMarshal(t, map[string]any{path: 1}))
 		if err != nil {
 			t.Fatal(err)
@@ -301,18 +291,18 @@ func FuzzSortItems(f *testing.F) {
 	f.Add([]byte("hello, world"), uint8(0))
 	f.Add([]byte{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8, 3, 2, 7, 9, 5}, uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, first uint8) {
-		g := &gen{b: data}
-		spec := map[string]int{g.pick(fuzzPaths): 1 - 2*g.n(2)}
-		if g.n(2) == 0 {
-			spec[g.pick([]string{"_meta.created", "path", "b", "a.b"})] = 1 - 2*g.n(2)
+		g := &gen{fuzzgen.New(data)}
+		spec := map[string]int{g.Pick(fuzzPaths): 1 - 2*g.N(2)}
+		if g.N(2) == 0 {
+			spec[g.Pick([]string{"_meta.created", "path", "b", "a.b"})] = 1 - 2*g.N(2)
 		}
 		s, err := CompileSort(mustMarshal(t, spec))
 		if err != nil {
 			t.Fatal(err)
 		}
-		items := make([]store.Item, 1+g.n(12))
+		items := make([]store.Item, 1+g.N(12))
 		for i := range items {
-			items[i] = store.Item{Path: fmt.Sprint("/", i), Data: mustMarshal(t, g.document()), Created: int64(g.n(3))}
+			items[i] = store.Item{Path: fmt.Sprint("/", i), Data: mustMarshal(t, g.document()), Created: int64(g.N(3))}
 		}
 		want := slices.Clone(items)
 		sort.SliceStable(want, func(i, j int) bool { return s.Less(want[i], want[j]) })

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/happn-go/happn/internal/fuzzgen"
 )
 
 // memberKeys lists the keys MemberKeys gives for member k of doc.
@@ -152,13 +154,13 @@ var (
 
 // rawValue is random JSON text: a scalar, or an array or object of them.
 func (g *gen) rawValue(depth int) string {
-	switch n := g.n(8); {
+	switch n := g.N(8); {
 	case n < 5 || depth == 0:
-		return g.pick(fuzzRawScalars)
+		return g.Pick(fuzzRawScalars)
 	case n < 7:
 		var parts []string
-		for i := g.n(4); i > 0; i-- {
-			parts = append(parts, g.pick(fuzzSpace)+g.rawValue(depth-1))
+		for i := g.N(4); i > 0; i-- {
+			parts = append(parts, g.Pick(fuzzSpace)+g.rawValue(depth-1))
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	}
@@ -168,10 +170,10 @@ func (g *gen) rawValue(depth int) string {
 // rawDocument is a random JSON object whose names may repeat or be escaped.
 func (g *gen) rawDocument() string {
 	var parts []string
-	for i := g.n(4); i > 0; i-- {
-		parts = append(parts, g.pick(fuzzSpace)+g.pick(fuzzRawNames)+g.pick(fuzzSpace)+":"+g.rawValue(2))
+	for i := g.N(4); i > 0; i-- {
+		parts = append(parts, g.Pick(fuzzSpace)+g.Pick(fuzzRawNames)+g.Pick(fuzzSpace)+":"+g.rawValue(2))
 	}
-	return "{" + strings.Join(parts, ",") + g.pick(fuzzSpace) + "}"
+	return "{" + strings.Join(parts, ",") + g.Pick(fuzzSpace) + "}"
 }
 
 // FuzzIndexKeys checks that MemberKeys and EqualKeys define equality as
@@ -184,9 +186,9 @@ func FuzzIndexKeys(f *testing.F) {
 	f.Add([]byte{3, 0, 0, 10, 0, 11})
 	f.Add([]byte("\x02\x01\x05\x07\x03\x03\x06\x02\x10"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &gen{b: data}
+		g := &gen{fuzzgen.New(data)}
 		doc := g.rawDocument()
-		value := g.pick(fuzzRawScalars)
+		value := g.Pick(fuzzRawScalars)
 		hit, ok := indexHit(doc, "k", value)
 		if !ok {
 			return
@@ -225,7 +227,7 @@ func fuzzMatches(f *testing.F, check func(t *testing.T, crit []byte, q *Query, d
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
 	f.Add([]byte(strings.Repeat("\x09\x03\x0a\x0b\x01\x05", 8)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &gen{b: data}
+		g := &gen{fuzzgen.New(data)}
 		crit := mustMarshal(t, g.criteria(0, false))
 		q, err := Compile(crit)
 		if err != nil {

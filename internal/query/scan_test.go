@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/happn-go/happn/internal/fuzzgen"
 	"github.com/happn-go/happn/store"
 	"github.com/tidwall/gjson"
 )
@@ -74,9 +75,9 @@ func FuzzScan(f *testing.F) {
 		// Random bytes are seldom JSON: the same bytes also pick a
 		// document and a path from FuzzMatch's grammar, checked compact
 		// and indented.
-		g := &gen{b: data}
+		g := &gen{fuzzgen.New(data)}
 		doc := mustMarshal(t, g.document())
-		p := g.pick(fuzzPaths)
+		p := g.Pick(fuzzPaths)
 		checkScan(t, doc, p)
 		var indented bytes.Buffer
 		if err := json.Indent(&indented, doc, " ", "\t"); err != nil {

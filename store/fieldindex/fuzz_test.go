@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/happn-go/happn/internal/fuzzgen"
 	"github.com/happn-go/happn/internal/query"
 	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/store"
@@ -15,18 +16,7 @@ import (
 
 // gen turns fuzz bytes into choices from small grammars of documents,
 // writes and criteria.
-type gen struct{ b []byte }
-
-func (g *gen) n(k int) int {
-	if len(g.b) == 0 {
-		return 0
-	}
-	v := int(g.b[0]) % k
-	g.b = g.b[1:]
-	return v
-}
-
-func (g *gen) pick(s []string) string { return s[g.n(len(s))] }
+type gen struct{ fuzzgen.Bytes }
 
 // A few values in many spellings, so that writes and criteria meet.
 var (
@@ -51,19 +41,19 @@ var (
 )
 
 func (g *gen) value() string {
-	switch g.n(6) {
+	switch g.N(6) {
 	case 0:
-		return "[" + g.pick(fuzzScalars) + "," + g.pick(fuzzScalars) + "]"
+		return "[" + g.Pick(fuzzScalars) + "," + g.Pick(fuzzScalars) + "]"
 	case 1:
-		return `{"k":` + g.pick(fuzzScalars) + `}`
+		return `{"k":` + g.Pick(fuzzScalars) + `}`
 	}
-	return g.pick(fuzzScalars)
+	return g.Pick(fuzzScalars)
 }
 
 func (g *gen) document() string {
 	var parts []string
-	for i := g.n(4); i > 0; i-- {
-		parts = append(parts, g.pick(fuzzNames)+":"+g.value())
+	for i := g.N(4); i > 0; i-- {
+		parts = append(parts, g.Pick(fuzzNames)+":"+g.value())
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
@@ -72,9 +62,9 @@ func (g *gen) document() string {
 // depth is how many $or and $and enclose it: past 4 it is never one
 // itself, which keeps the criteria within the evaluator's nesting limit.
 func (g *gen) term(depth int) string {
-	f, _ := json.Marshal(g.pick(fuzzFields))
-	v := g.pick(fuzzScalars)
-	choice := g.n(11)
+	f, _ := json.Marshal(g.Pick(fuzzFields))
+	v := g.Pick(fuzzScalars)
+	choice := g.N(11)
 	if depth >= 4 && (choice == 3 || choice == 4) {
 		choice = 7
 	}
@@ -84,7 +74,7 @@ func (g *gen) term(depth int) string {
 	case 1:
 		return fmt.Sprintf(`%s:{"$ne":%s}`, f, v)
 	case 2:
-		return fmt.Sprintf(`%s:{"$in":[%s,%s]}`, f, v, g.pick(fuzzScalars))
+		return fmt.Sprintf(`%s:{"$in":[%s,%s]}`, f, v, g.Pick(fuzzScalars))
 	case 3:
 		return fmt.Sprintf(`"$or":[{%s},{%s}]`, g.term(depth+1), g.term(depth+1))
 	case 4:
@@ -92,16 +82,16 @@ func (g *gen) term(depth int) string {
 	case 5:
 		return fmt.Sprintf(`%s:{"$all":[%s]}`, f, v)
 	case 8:
-		return fmt.Sprintf(`%s:{%s:%s}`, f, g.pick(fuzzCmps), g.pick(fuzzBounds))
+		return fmt.Sprintf(`%s:{%s:%s}`, f, g.Pick(fuzzCmps), g.Pick(fuzzBounds))
 	case 9:
-		return fmt.Sprintf(`%s:{%s:%s,%s:%s}`, f, g.pick(fuzzCmps), g.pick(fuzzBounds), g.pick(fuzzCmps), g.pick(fuzzBounds))
+		return fmt.Sprintf(`%s:{%s:%s,%s:%s}`, f, g.Pick(fuzzCmps), g.Pick(fuzzBounds), g.Pick(fuzzCmps), g.Pick(fuzzBounds))
 	}
 	return fmt.Sprintf(`%s:%s`, f, v)
 }
 
 func (g *gen) criteria() string {
 	terms := []string{g.term(0)}
-	for i := g.n(3); i > 0; i-- {
+	for i := g.N(3); i > 0; i-- {
 		terms = append(terms, g.term(0))
 	}
 	return "{" + strings.Join(terms, ",") + "}"
@@ -163,16 +153,16 @@ func FuzzIndexedSearch(f *testing.F) {
 	// integers past 2^53 that only an exact comparison tells apart.
 	f.Add([]byte{3, 1, 0, 2, 7, 0, 1, 0, 0, 8, 0, 11, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &gen{b: data}
+		g := &gen{fuzzgen.New(data)}
 		s := memstore.New()
 		defer s.Close()
 		for range 40 {
-			if len(g.b) == 0 {
+			if g.Left() == 0 {
 				return
 			}
-			switch g.n(8) {
+			switch g.N(8) {
 			case 0:
-				if _, err := s.Delete(t.Context(), g.pick(fuzzPatterns)); err != nil {
+				if _, err := s.Delete(t.Context(), g.Pick(fuzzPatterns)); err != nil {
 					t.Fatal(err)
 				}
 			case 1, 2:
@@ -181,7 +171,7 @@ func FuzzIndexedSearch(f *testing.F) {
 				if err != nil {
 					t.Fatalf("Compile(%s): %v", crit, err)
 				}
-				pattern := g.pick(fuzzPatterns)
+				pattern := g.Pick(fuzzPatterns)
 				got, ok := indexedSearch(t, s, pattern, q)
 				if !ok {
 					continue
@@ -191,7 +181,7 @@ func FuzzIndexedSearch(f *testing.F) {
 				}
 			default:
 				doc := g.document()
-				if _, err := s.Update(t.Context(), g.pick(fuzzPaths), func(*store.Item) (store.Change, error) {
+				if _, err := s.Update(t.Context(), g.Pick(fuzzPaths), func(*store.Item) (store.Change, error) {
 					return store.Change{Data: []byte(doc)}, nil
 				}); err != nil {
 					t.Fatalf("Update(%s): %v", doc, err)
