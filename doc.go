@@ -37,6 +37,15 @@
 // publisher how many subscribers acknowledged. Events for one path reach
 // each subscriber in the order the writes were committed.
 //
+// Servers can share their events through a pubsub.Broker
+// (Config.Broker; pubsub.Hub links servers in one process): each server
+// delivers its own events to its own subscribers first, then hands them
+// to the broker, and delivers the other servers' events to its
+// subscribers. Across servers, delivery is asynchronous and
+// acknowledgements are counted on the publisher's server only. Sharing
+// events does not share data: servers that share a broker should share a
+// Store too.
+//
 // # Clients
 //
 // Dial connects over a websocket (to this server or to a happn-3 one);

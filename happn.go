@@ -48,6 +48,8 @@ type Server struct {
 	refs     *ids.Generator // subscription references
 	siblings *ids.Generator // setSibling and tag ids
 	acks     ackTracker
+	// leaveBroker stops the delivery of other nodes' events (Config.Broker).
+	leaveBroker func()
 
 	// stripes serialise writers of the same path so that subscribers see
 	// a path's events in the order its writes were committed.
@@ -124,6 +126,11 @@ func New(cfg Config) (*Server, error) {
 		cancel()
 		st.Close()
 		return nil, err
+	}
+	if err := s.joinBroker(); err != nil {
+		cancel()
+		st.Close()
+		return nil, fmt.Errorf("happn: subscribing to the broker: %w", err)
 	}
 	s.wg.Add(1)
 	go s.heartbeats()
@@ -331,6 +338,9 @@ func (s *Server) Close() error {
 		sessions = append(sessions, ss)
 	}
 	s.mu.Unlock()
+	if s.leaveBroker != nil {
+		s.leaveBroker()
+	}
 	s.cancel()
 	for _, ss := range sessions {
 		ss.conn.Close()

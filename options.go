@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/happn-go/happn/pubsub"
 	"github.com/happn-go/happn/security"
 	"github.com/happn-go/happn/store"
 	"github.com/happn-go/happn/transport"
@@ -80,6 +81,13 @@ type Config struct {
 	// HTTPS, when set, makes the listener speak TLS (happn-3's transport
 	// mode "https") and adds HSTS to HTTP responses. Default: plain HTTP.
 	HTTPS *HTTPS
+
+	// Broker carries events between the servers of a cluster (see
+	// pubsub.Broker; pubsub.Hub links servers in one process). Default:
+	// none, each server's events reach its own subscribers only. The
+	// server subscribes to it in New and stops in Close; Name identifies
+	// the server to the others, so nodes need distinct names.
+	Broker pubsub.Broker
 
 	// Transport accepts websocket clients. Default: &transport.Websocket{}
 	// configured from MaxMessageSize, QueueLimit and SlowConsumer.

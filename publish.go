@@ -37,10 +37,35 @@ type event struct {
 	created, modified int64
 	meta              []byte   // custom meta
 	targets           []string // targetClients; nil means everyone
+	// remote is the publication an event from another node came in; its
+	// publisher is then nil.
+	remote *pubsub.Publication
 }
 
 func (ev *event) publicationID() string {
+	if ev.remote != nil {
+		return ev.remote.ID
+	}
 	return ev.publisher.id + "-" + string(ev.eventID)
+}
+
+// publisherID returns the publishing session's id.
+func (ev *event) publisherID() string {
+	if ev.remote != nil {
+		return ev.remote.SessionID
+	}
+	return ev.publisher.id
+}
+
+// publisherName returns the publishing user's name, in secure mode.
+func (ev *event) publisherName() string {
+	if ev.remote != nil {
+		return ev.remote.Username
+	}
+	if id := ev.publisher.identity.Load(); id != nil {
+		return id.Username
+	}
+	return ""
 }
 
 // encodedFrame caches the frame for one (codec, channel, depth, merge)
@@ -105,22 +130,20 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	}
 	pub := protocol.Publication{
 		Action:        "/" + actionName(ev.action) + "@" + ev.path,
-		SessionID:     ev.publisher.id,
-		Consistency:   ev.consistency,
-		PublicationID: ev.publicationID(),
-		Path:          ev.path,
-		Created:       ev.created,
-		Modified:      ev.modified,
-		Meta:          ev.meta,
-	}
-	if id := ev.publisher.identity.Load(); id != nil {
-		pub.OriginUsername = id.Username
+		SessionID:      ev.publisherID(),
+		Consistency:    ev.consistency,
+		PublicationID:  ev.publicationID(),
+		Path:           ev.path,
+		Created:        ev.created,
+		Modified:       ev.modified,
+		Meta:           ev.meta,
+		OriginUsername: ev.publisherName(),
 	}
 	// A publisher working through a burst of requests leaves the events
 	// to the subscribers' writers, which batch them; otherwise each event
 	// is written by this goroutine at once, sparing a wake-up per
 	// subscriber.
-	now := !ev.publisher.inBurst()
+	now := ev.remote != nil || !ev.publisher.inBurst()
 	for _, cs := range r.subs {
 		// happn-3 sends at most one frame per (session, channel).
 		if len(r.subs) > 1 {
@@ -210,16 +233,20 @@ func (s *Server) afterWrite(ev *event, publish bool, respond func(published bool
 	}
 	switch ev.consistency {
 	case Transactional:
-		respond(true, s.publish(ev, nil))
+		res := s.publish(ev, nil)
+		s.forward(ev)
+		respond(true, res)
 	case Acknowledged:
 		respond(false, protocol.PublishResult{})
 		kept := *ev // the tracker outlives this call
 		p := s.acks.begin(&kept)
 		res := s.publish(ev, p)
 		s.acks.seal(p, res, s.cfg.AcknowledgeTimeout)
+		s.forward(ev)
 	default: // Queued, Deferred
 		respond(false, protocol.PublishResult{})
 		res := s.publish(ev, nil)
+		s.forward(ev)
 		ev.publisher.sendPublicationAck(ev, &res, "")
 	}
 }

@@ -1,0 +1,90 @@
+package happn
+
+import (
+	"context"
+
+	"github.com/happn-go/happn/pubsub"
+	"github.com/tidwall/gjson"
+)
+
+// Events between the nodes of a cluster (Config.Broker): each node hands
+// the events of its own sets and removes to the broker after delivering
+// them to its own subscribers, and delivers the other nodes' events to its
+// own subscribers as if they had happened here.
+
+// joinBroker starts receiving the other nodes' events.
+func (s *Server) joinBroker() error {
+	if s.cfg.Broker == nil {
+		return nil
+	}
+	stop, err := s.cfg.Broker.Subscribe(s.deliverRemote)
+	if err != nil {
+		return err
+	}
+	s.leaveBroker = stop
+	return nil
+}
+
+// forward hands ev, which happened here, to the other nodes.
+func (s *Server) forward(ev *event) {
+	b := s.cfg.Broker
+	if b == nil {
+		return
+	}
+	p := &pubsub.Publication{
+		Origin:        s.name,
+		Action:        ev.action,
+		Path:          ev.path,
+		Data:          ev.data,
+		Patch:         ev.patch,
+		Created:       ev.created,
+		Modified:      ev.modified,
+		Meta:          ev.meta,
+		SessionID:     ev.publisherID(),
+		Username:      ev.publisherName(),
+		ID:            ev.publicationID(),
+		Consistency:   ev.consistency,
+		TargetClients: ev.targets,
+	}
+	if err := b.Publish(context.Background(), p); err != nil {
+		s.log.Warn("broker: event not passed on to the other nodes", "path", ev.path, "error", err)
+	}
+}
+
+// deliverRemote delivers an event from another node to this node's
+// subscribers.
+func (s *Server) deliverRemote(p *pubsub.Publication) {
+	if p.Origin == s.name || s.closed.Load() {
+		return
+	}
+	if p.Action != pubsub.Set && p.Action != pubsub.Remove {
+		s.log.Warn("broker: event with an unknown action ignored", "action", p.Action, "origin", p.Origin)
+		return
+	}
+	if !wellFormed(p) {
+		s.log.Warn("broker: event with malformed JSON ignored", "path", p.Path, "origin", p.Origin)
+		return
+	}
+	ev := event{
+		action:      p.Action,
+		path:        p.Path,
+		consistency: p.Consistency,
+		data:        p.Data,
+		patch:       p.Patch,
+		created:     p.Created,
+		modified:    p.Modified,
+		meta:        p.Meta,
+		targets:     p.TargetClients,
+		remote:      p,
+	}
+	s.publish(&ev, nil)
+}
+
+// wellFormed reports whether p's JSON is: its data and patch valid JSON,
+// its meta, if any, an object. Frames are built from them as they are.
+func wellFormed(p *pubsub.Publication) bool {
+	if !gjson.ValidBytes(p.Data) || p.Patch != nil && !gjson.ValidBytes(p.Patch) {
+		return false
+	}
+	return p.Meta == nil || gjson.ValidBytes(p.Meta) && gjson.ParseBytes(p.Meta).IsObject()
+}

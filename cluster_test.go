@@ -1,0 +1,200 @@
+package happn_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/pubsub"
+)
+
+// clusterNode starts a server named name on hub and returns it with a
+// websocket client of it.
+func clusterNode(t *testing.T, hub *pubsub.Hub, name string) (*happn.Server, *happn.Client) {
+	t.Helper()
+	srv, url := testServer(t, happn.Config{Name: name, Broker: hub.Broker()})
+	c, err := happn.Dial(ctxT(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return srv, c
+}
+
+// TestBrokerCarriesEvents: a set, a merge and a remove on one server
+// reach the subscribers of another on the same hub, with the
+// publisher's meta; the publisher's own server delivers them once.
+func TestBrokerCarriesEvents(t *testing.T) {
+	hub := &pubsub.Hub{}
+	_, a := clusterNode(t, hub, "node-a")
+	_, b := clusterNode(t, hub, "node-b")
+	ctx := ctxT(t)
+	onA, onB, mergeB := newEvents(), newEvents(), newEvents()
+	if _, err := a.On(ctx, "/c/**", onA.handler); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.On(ctx, "/c/**", onB.handler); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.On(ctx, "/c/m", mergeB.handler, happn.MergeOnly()); err != nil {
+		t.Fatal(err)
+	}
+
+	it, err := a.Set(ctx, "/c/x", map[string]any{"x": 1}, happn.Meta(map[string]any{"why": "test"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := onB.next(t)
+	jsonEq(t, ev.Data, `{"x":1}`)
+	if m := ev.Meta; m.Path != "/c/x" || m.Action != "/SET@/c/x" || m.Channel != "/ALL@/c/**" ||
+		m.SessionID != a.SessionID() || m.Created != it.Meta.Created || m.Modified != it.Meta.Modified ||
+		m.Consistency != happn.Transactional || string(m.Get("why")) != `"test"` {
+		t.Fatalf("event on the other server: meta %+v", m)
+	}
+	if ev := onA.next(t); ev.Meta.PublicationID == "" {
+		t.Fatalf("event on the publisher's server: %+v", ev.Meta)
+	}
+	onA.none(t) // not echoed back by the hub
+
+	if _, err := a.Set(ctx, "/c/m", map[string]any{"p": 1, "q": 1}); err != nil {
+		t.Fatal(err)
+	}
+	onB.next(t)
+	mergeB.next(t)
+	if _, err := a.Set(ctx, "/c/m", map[string]any{"q": 2}, happn.Merge()); err != nil {
+		t.Fatal(err)
+	}
+	jsonEq(t, onB.next(t).Data, `{"p":1,"q":2}`)
+	jsonEq(t, mergeB.next(t).Data, `{"q":2}`) // the patch, as on the publisher's server
+
+	if _, err := a.Remove(ctx, "/c/x"); err != nil {
+		t.Fatal(err)
+	}
+	ev = onB.next(t)
+	jsonEq(t, ev.Data, `{"removed":1}`)
+	if ev.Meta.Action != "/REMOVE@/c/x" {
+		t.Fatalf("remove on the other server: meta %+v", ev.Meta)
+	}
+	onB.none(t)
+}
+
+// TestBrokerTargetClients: an event for given sessions reaches only them,
+// on whichever server they are.
+func TestBrokerTargetClients(t *testing.T) {
+	hub := &pubsub.Hub{}
+	_, a := clusterNode(t, hub, "node-a")
+	_, b := clusterNode(t, hub, "node-b")
+	_, c := clusterNode(t, hub, "node-c")
+	ctx := ctxT(t)
+	onB, onC := newEvents(), newEvents()
+	b.On(ctx, "/t", onB.handler)
+	c.On(ctx, "/t", onC.handler)
+	if _, err := a.Set(ctx, "/t", 1, happn.TargetClients(b.SessionID())); err != nil {
+		t.Fatal(err)
+	}
+	jsonEq(t, onB.next(t).Data, `{"value":1}`)
+	onC.none(t)
+}
+
+// TestBrokerLeftOnClose: a closed server leaves the hub (its broker is
+// stopped); the others keep publishing to each other.
+func TestBrokerLeftOnClose(t *testing.T) {
+	hub := &pubsub.Hub{}
+	_, a := clusterNode(t, hub, "node-a")
+	_, c := clusterNode(t, hub, "node-c")
+	bb := hub.Broker()
+	srvB, err := happn.New(happn.Config{Name: "node-b", Broker: bb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvB.Close()
+	ctx := ctxT(t)
+	if err := bb.Publish(ctx, &pubsub.Publication{Origin: "node-b", Action: pubsub.Set, Path: "/l", Data: []byte(`1`)}); !errors.Is(err, pubsub.ErrStopped) {
+		t.Fatalf("publishing through a closed server's broker: %v, want ErrStopped", err)
+	}
+	onC := newEvents()
+	c.On(ctx, "/l", onC.handler)
+	if _, err := a.Set(ctx, "/l", 1); err != nil {
+		t.Fatal(err)
+	}
+	onC.next(t)
+}
+
+// TestBrokerIgnoresBadEvents: an event from this server's own name, or
+// with malformed JSON, is not delivered; the next good one is.
+func TestBrokerIgnoresBadEvents(t *testing.T) {
+	hub := &pubsub.Hub{}
+	_, b := clusterNode(t, hub, "node-b")
+	other := hub.Broker()
+	stop, err := other.Subscribe(func(*pubsub.Publication) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := ctxT(t)
+	onB := newEvents()
+	b.On(ctx, "/bad", onB.handler)
+	good := pubsub.Publication{Origin: "node-x", Action: pubsub.Set, Path: "/bad", Data: []byte(`{"ok":true}`), SessionID: "s", ID: "s-1"}
+	for _, p := range []pubsub.Publication{
+		func(p pubsub.Publication) pubsub.Publication { p.Origin = "node-b"; return p }(good),
+		func(p pubsub.Publication) pubsub.Publication { p.Data = []byte(`{"broken`); return p }(good),
+		func(p pubsub.Publication) pubsub.Publication { p.Meta = []byte(`[1]`); return p }(good),
+		func(p pubsub.Publication) pubsub.Publication { p.Action = pubsub.All; return p }(good),
+		good,
+	} {
+		if err := other.Publish(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := onB.next(t)
+	jsonEq(t, ev.Data, `{"ok":true}`)
+	if ev.Meta.SessionID != "s" || ev.Meta.PublicationID != "s-1" {
+		t.Fatalf("meta %+v", ev.Meta)
+	}
+	onB.none(t)
+}
+
+// failingBroker refuses every publication.
+type failingBroker struct{}
+
+func (failingBroker) Publish(context.Context, *pubsub.Publication) error {
+	return errors.New("broker down")
+}
+
+func (failingBroker) Subscribe(func(*pubsub.Publication)) (func(), error) { return func() {}, nil }
+
+// TestBrokerFailureKeepsTheWrite: when the broker fails, the set still
+// succeeds and this server's subscribers still get the event.
+func TestBrokerFailureKeepsTheWrite(t *testing.T) {
+	_, url := testServer(t, happn.Config{Broker: failingBroker{}})
+	c, err := happn.Dial(ctxT(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := ctxT(t)
+	on := newEvents()
+	c.On(ctx, "/f", on.handler)
+	if _, err := c.Set(ctx, "/f", 1); err != nil {
+		t.Fatal(err)
+	}
+	on.next(t)
+	if it, err := c.Get(ctx, "/f"); err != nil || it == nil {
+		t.Fatalf("get after a set the broker failed: %v %v", it, err)
+	}
+}
+
+// TestBrokerSubscribeFailureFailsNew: New reports a broker it cannot
+// subscribe to.
+func TestBrokerSubscribeFailureFailsNew(t *testing.T) {
+	hub := &pubsub.Hub{}
+	b := hub.Broker()
+	if _, err := b.Subscribe(func(*pubsub.Publication) {}); err != nil {
+		t.Fatal(err)
+	}
+	if srv, err := happn.New(happn.Config{Broker: b}); err == nil {
+		srv.Close()
+		t.Fatal("New with a broker already subscribed succeeded")
+	}
+}
