@@ -129,7 +129,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 		res.Queued += int(cs.refs.Load())
 	}
 	pub := protocol.Publication{
-		Action:        "/" + actionName(ev.action) + "@" + ev.path,
+		Action:         "/" + actionName(ev.action) + "@" + ev.path,
 		SessionID:      ev.publisherID(),
 		Consistency:    ev.consistency,
 		PublicationID:  ev.publicationID(),
