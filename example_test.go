@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/pubsub"
 )
 
 // An embedded server with an in-process client: write, read, search.
@@ -69,4 +70,30 @@ func ExampleDial() {
 	}
 	defer c.Close()
 	fmt.Println(c.SessionID())
+}
+
+// Two servers share their events through a hub: a client of one hears
+// the writes made through the other.
+func ExampleConfig_broker() {
+	ctx := context.Background()
+	hub := &pubsub.Hub{}
+	east, _ := happn.New(happn.Config{Name: "east", Broker: hub.Broker()})
+	defer east.Close()
+	west, _ := happn.New(happn.Config{Name: "west", Broker: hub.Broker()})
+	defer west.Close()
+
+	listener, _ := west.LocalClient(ctx)
+	defer listener.Close()
+	done := make(chan struct{})
+	listener.On(ctx, "/orders/*", func(ev *happn.Event) {
+		fmt.Println(ev.Meta.Action, string(ev.Data))
+		close(done)
+	}, happn.Once())
+
+	writer, _ := east.LocalClient(ctx)
+	defer writer.Close()
+	writer.Set(ctx, "/orders/1", map[string]any{"qty": 2})
+	<-done
+	// Output:
+	// /SET@/orders/1 {"qty":2}
 }
