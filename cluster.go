@@ -1,8 +1,6 @@
 package happn
 
 import (
-	"context"
-
 	"github.com/happn-go/happn/pubsub"
 	"github.com/tidwall/gjson"
 )
@@ -46,7 +44,7 @@ func (s *Server) forward(ev *event) {
 		Consistency:   ev.consistency,
 		TargetClients: ev.targets,
 	}
-	if err := b.Publish(context.Background(), p); err != nil {
+	if err := b.Publish(s.ctx, p); err != nil {
 		s.log.Warn("broker: event not passed on to the other nodes", "path", ev.path, "error", err)
 	}
 }

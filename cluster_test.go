@@ -2,6 +2,7 @@ package happn_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -197,4 +198,74 @@ func TestBrokerSubscribeFailureFailsNew(t *testing.T) {
 		srv.Close()
 		t.Fatal("New with a broker already subscribed succeeded")
 	}
+}
+
+// FuzzRemotePublication: whatever another node's broker sends, the
+// server stays up, and a subscriber gets each event it delivers as valid
+// JSON with the path and publisher it was sent with.
+func FuzzRemotePublication(f *testing.F) {
+	f.Add("/a/b", `{"x":1}`, `{"tag":"t"}`, "session-1", uint8(1))
+	f.Add("/a/*", `{"removed":2}`, ``, `s"\`, uint8(2))
+	f.Add("", `"str"`, `{}`, "", uint8(1))
+	f.Add("/\u2028/\x00", `[1,{"a":null}]`, `{"a":{"b":[]}}`, "\xff", uint8(1))
+	f.Add("/x", `{"broken`, `[1]`, "s", uint8(0))
+	hub := &pubsub.Hub{}
+	srv, err := happn.New(happn.Config{Name: "fuzzed", Broker: hub.Broker()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := srv.LocalClient(ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer c.Close()
+	got := make(chan *happn.Event, 16)
+	if _, err := c.OnAll(ctx, func(ev *happn.Event) { got <- ev }); err != nil {
+		f.Fatal(err)
+	}
+	other := hub.Broker()
+	stop, err := other.Subscribe(func(*pubsub.Publication) {})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer stop()
+	f.Fuzz(func(t *testing.T, path, data, meta, session string, action uint8) {
+		p := &pubsub.Publication{Origin: "other", Action: pubsub.Action(action % 4), Path: path,
+			Data: []byte(data), SessionID: session, ID: session + "-1"}
+		if meta != "" {
+			p.Meta = []byte(meta)
+		}
+		if err := other.Publish(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		// A marker event, always well formed, follows: everything before
+		// it has been delivered or dropped by then.
+		marker := &pubsub.Publication{Origin: "other", Action: pubsub.Set, Path: "/marker", Data: []byte(`{}`), ID: "m"}
+		if err := other.Publish(ctx, marker); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			ev := <-got
+			if ev.Meta.Path == "/marker" && ev.Meta.PublicationID == "m" {
+				return
+			}
+			if !json.Valid(ev.Data) || !json.Valid(ev.Meta.Raw) {
+				t.Fatalf("event with invalid JSON: data %q meta %q", ev.Data, ev.Meta.Raw)
+			}
+			if want := asJSONString(session + "-1"); ev.Meta.PublicationID != want {
+				t.Fatalf("event from %q arrived with publication id %q", session, ev.Meta.PublicationID)
+			}
+		}
+	})
+}
+
+// asJSONString returns s as it reads after a trip through a JSON string:
+// invalid UTF-8 becomes U+FFFD.
+func asJSONString(s string) string {
+	b, _ := json.Marshal(s)
+	var out string
+	json.Unmarshal(b, &out)
+	return out
 }

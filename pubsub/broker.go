@@ -26,8 +26,9 @@ import (
 type Broker interface {
 	// Publish hands a publication made on this node to the other nodes.
 	// It should not block for long: the publisher's request waits for
-	// it. The slices in p are only valid during the call; a Broker that
-	// keeps them, or sends them later, must copy them.
+	// it. ctx ends when the server closes. The slices in p are only
+	// valid during the call; a Broker that keeps them, or sends them
+	// later, must copy them.
 	Publish(ctx context.Context, p *Publication) error
 	// Subscribe starts the delivery of the other nodes' publications to
 	// deliver, one at a time, and returns the function that stops it.
