@@ -1,5 +1,7 @@
-// Package pubsub holds happn's subscription index: which subscriptions an
-// event on a path reaches.
+// Package pubsub holds happn's subscription index, which subscriptions an
+// event on a path reaches, and the Broker interface that carries events
+// between the servers of a cluster (Hub links servers in one process;
+// package natsbroker, a module of its own, links them over NATS).
 //
 // Subscriptions use the third of happn's wildcard dialects (data reads and
 // permissions use the other two, in package internal/wildcard). The rules
