@@ -61,20 +61,26 @@ func (s *Server) protect(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, refusal := s.secure.AuthorizeHTTP(r)
 		if refusal != nil {
-			w.Header().Set("Content-Type", "text/plain")
-			if refusal.Status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", "happn-auth")
-			}
-			w.WriteHeader(refusal.Status)
-			w.Write([]byte(refusal.Message))
+			writeRefusal(w, refusal)
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	})
 }
 
+// writeRefusal answers a refused request with happn-3's text/plain body.
+func writeRefusal(w http.ResponseWriter, refusal *security.HTTPRefusal) {
+	w.Header().Set("Content-Type", "text/plain")
+	if refusal.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "happn-auth")
+	}
+	w.WriteHeader(refusal.Status)
+	w.Write([]byte(refusal.Message))
+}
+
 // mountSecurityRoutes adds the secure server's HTTP routes to mux:
-// /auth/login, /auth/request-nonce, and a protected catch-all, so that,
+// /auth/login, /auth/request-nonce, /auth/logout, and a protected
+// catch-all, so that,
 // as with happn-3, an unknown path answers 401 without a token rather
 // than telling which routes exist.
 func (s *Server) mountSecurityRoutes(mux *http.ServeMux) {
@@ -83,6 +89,7 @@ func (s *Server) mountSecurityRoutes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("/auth/login", s.httpLogin)
 	mux.HandleFunc("/auth/request-nonce", s.httpRequestNonce)
+	mux.HandleFunc("/auth/logout", s.httpLogout)
 	mux.Handle("/", s.protect(http.NotFoundHandler()))
 }
 
@@ -158,6 +165,20 @@ func (s *Server) httpLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authResponse(w, http.StatusOK, "login successful", id.Token, nil)
+}
+
+// httpLogout is GET /auth/logout (happn-3 13): it revokes the token the
+// request carries, when Config.AllowLogoutOverHTTP.
+func (s *Server) httpLogout(w http.ResponseWriter, r *http.Request) {
+	token, refusal, err := s.secure.LogoutHTTP(r.Context(), r)
+	switch {
+	case refusal != nil:
+		writeRefusal(w, refusal)
+	case err != nil:
+		authResponse(w, http.StatusInternalServerError, "logout failed", "", asError(wireError(err)))
+	default:
+		authResponse(w, http.StatusOK, "logout successful", token, nil)
+	}
 }
 
 // httpRequestNonce is GET /auth/request-nonce, the first step of a

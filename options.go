@@ -73,6 +73,10 @@ type Config struct {
 	// CookieName is the cookie browsers keep the session token in.
 	// Default "happn_token".
 	CookieName string
+	// AllowLogoutOverHTTP lets GET /auth/logout revoke the session token
+	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
+	// it answers 403. Default false.
+	AllowLogoutOverHTTP bool
 	// EncryptPayloads requires network clients to seal every payload
 	// with a per-session key (docs/payload-encryption.md); in-process
 	// clients may. Needs Secure. Default false.

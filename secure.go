@@ -49,6 +49,7 @@ func (s *Server) setupSecurity(ctx context.Context) error {
 		DisableDefaultAdminNetworkConnections: cfg.DisableDefaultAdminNetworkConnections,
 		CaseInsensitivePermissions:            cfg.CaseInsensitivePermissions,
 		CookieName:                            cfg.CookieName,
+		AllowLogoutOverHTTP:                   cfg.AllowLogoutOverHTTP,
 		Logger:                                s.log,
 	})
 	if err != nil {

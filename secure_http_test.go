@@ -126,3 +126,57 @@ func TestSecureAuthLogin(t *testing.T) {
 		t.Fatalf("digest login: %d %s", status, body)
 	}
 }
+
+// TestSecureAuthLogout: GET /auth/logout (happn-3 13) revokes the
+// request's token when AllowLogoutOverHTTP, answers 403 otherwise, and
+// 401 without a usable token either way.
+func TestSecureAuthLogout(t *testing.T) {
+	login := func(t *testing.T, base string) string {
+		t.Helper()
+		status, body := httpGet(t, base+"/auth/login?username=alice&password=alice-pw", nil)
+		var ok struct{ Data string }
+		if status != 200 || json.Unmarshal([]byte(body), &ok) != nil || ok.Data == "" {
+			t.Fatalf("login: %d %s", status, body)
+		}
+		return ok.Data
+	}
+	reports := func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }
+
+	t.Run("allowed", func(t *testing.T) {
+		cfg := secureConfig()
+		cfg.AllowLogoutOverHTTP = true
+		srv, base := secureServer(t, cfg)
+		srv.HandleFunc("/reports/", reports)
+		token := login(t, base)
+		if st, _ := httpGet(t, base+"/reports/x?happn_token="+token, nil); st != 200 {
+			t.Fatalf("token before logout: %d", st)
+		}
+		status, body := httpGet(t, base+"/auth/logout", map[string]string{"Authorization": "Bearer " + token})
+		if want := `{"message":"logout successful", "data":"` + token + `", "error":null}`; status != 200 || body != want {
+			t.Fatalf("logout: %d %s, want 200 %s", status, body, want)
+		}
+		if st, body := httpGet(t, base+"/reports/x?happn_token="+token, nil); st != 403 {
+			t.Fatalf("token after logout: %d %s, want 403", st, body)
+		}
+		if st, _ := httpGet(t, base+"/auth/logout?happn_token="+token, nil); st != 200 {
+			t.Fatalf("a second logout: %d, want 200", st)
+		}
+		if st, body := httpGet(t, base+"/auth/logout", nil); st != 401 || body != "invalid token format or null token" {
+			t.Fatalf("logout without a token: %d %q", st, body)
+		}
+	})
+	t.Run("not allowed", func(t *testing.T) {
+		srv, base := secureServer(t, secureConfig())
+		srv.HandleFunc("/reports/", reports)
+		token := login(t, base)
+		if st, body := httpGet(t, base+"/auth/logout?happn_token="+token, nil); st != 403 || body != "logouts over http are not allowed" {
+			t.Fatalf("logout: %d %q, want 403", st, body)
+		}
+		if st, _ := httpGet(t, base+"/reports/x?happn_token="+token, nil); st != 200 {
+			t.Fatalf("token after a refused logout: %d, want 200", st)
+		}
+		if st, _ := httpGet(t, base+"/auth/logout?happn_token=garbage", nil); st != 401 {
+			t.Fatalf("logout with a bad token: %d, want 401", st)
+		}
+	})
+}

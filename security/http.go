@@ -1,6 +1,7 @@
 package security
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -50,24 +51,13 @@ type HTTPRefusal struct {
 // expired token, 403 "unauthorized access to path /@HTTP/…".
 func (s *Service) AuthorizeHTTP(r *http.Request) (*Identity, *HTTPRefusal) {
 	path := HTTPPathPrefix + r.URL.Path
-	token := TokenFromRequest(r, s.cookie)
-	if token == "" {
-		return nil, &HTTPRefusal{401, "invalid token format or null token"}
-	}
-	c, err := ParseToken(s.secret, token)
-	switch {
-	case errors.Is(err, ErrTokenExpired):
-		return nil, &HTTPRefusal{401, "authorization failed for " + c.Username + ": " + msgExpired}
-	case err != nil:
-		return nil, &HTTPRefusal{401, "invalid token format or null token"}
+	token, c, refusal := s.httpToken(r)
+	if refusal != nil {
+		return nil, refusal
 	}
 	forbidden := &HTTPRefusal{403, "unauthorized access to path " + path}
 	if s.revoked.has(token) {
 		return nil, forbidden
-	}
-	u, ok := s.dir.Load().users[c.Username]
-	if !ok || u.UserID != c.UserID {
-		return nil, &HTTPRefusal{401, "token userid does not match userid for username: " + c.Username}
 	}
 	st := &sessionState{svc: s, user: c.Username, policy: &Policy{Permissions: c.Permissions}, expires: c.ExpiresAt}
 	id := &Identity{Username: c.Username, UserID: c.UserID, Token: token, SessionID: c.SessionID, ParentID: c.ParentID, Type: 0, st: st}
@@ -75,4 +65,45 @@ func (s *Service) AuthorizeHTTP(r *http.Request) (*Identity, *HTTPRefusal) {
 		return nil, forbidden
 	}
 	return id, nil
+}
+
+// LogoutHTTP revokes the token of an HTTP request (happn-3 13's
+// /auth/logout) and returns it. The token must be well formed, unexpired
+// and its user's (else a 401 refusal); one already revoked is revoked
+// again, harmlessly. Unless Config.AllowLogoutOverHTTP, the refusal is
+// 403 "logouts over http are not allowed".
+func (s *Service) LogoutHTTP(ctx context.Context, r *http.Request) (string, *HTTPRefusal, error) {
+	token, _, refusal := s.httpToken(r)
+	if refusal != nil {
+		return "", refusal, nil
+	}
+	if !s.cfg.AllowLogoutOverHTTP {
+		return "", &HTTPRefusal{403, "logouts over http are not allowed"}, nil
+	}
+	if err := s.RevokeToken(ctx, token, "by user request"); err != nil {
+		return "", nil, err
+	}
+	return token, nil, nil
+}
+
+// httpToken returns an HTTP request's session token and its claims, or
+// the 401 refusal when there is no token, it does not verify, it has
+// expired, or its user no longer exists with that id (happn-3's
+// checkTokenUserId).
+func (s *Service) httpToken(r *http.Request) (string, Claims, *HTTPRefusal) {
+	token := TokenFromRequest(r, s.cookie)
+	if token == "" {
+		return "", Claims{}, &HTTPRefusal{401, "invalid token format or null token"}
+	}
+	c, err := ParseToken(s.secret, token)
+	switch {
+	case errors.Is(err, ErrTokenExpired):
+		return "", c, &HTTPRefusal{401, "authorization failed for " + c.Username + ": " + msgExpired}
+	case err != nil:
+		return "", c, &HTTPRefusal{401, "invalid token format or null token"}
+	}
+	if u, ok := s.dir.Load().users[c.Username]; !ok || u.UserID != c.UserID {
+		return "", c, &HTTPRefusal{401, "token userid does not match userid for username: " + c.Username}
+	}
+	return token, c, nil
 }

@@ -68,6 +68,9 @@ type Config struct {
 	// CookieName is the cookie of the session token. Default
 	// DefaultCookieName.
 	CookieName string
+	// AllowLogoutOverHTTP lets GET /auth/logout revoke the request's
+	// token (happn-3 13's allowLogoutOverHttp). Default false.
+	AllowLogoutOverHTTP bool
 	// NonceTTL bounds how long a digest login nonce stays valid. Default
 	// 60 s, as happn-3.
 	NonceTTL time.Duration

@@ -26,6 +26,7 @@ type securityConfig struct {
 	DisableDefaultAdminNetworkConnections bool               `json:"disableDefaultAdminNetworkConnections"`
 	CaseInsensitivePermissions            bool               `json:"caseInsensitivePermissions"`
 	CookieName                            string             `json:"cookieName"`
+	AllowLogoutOverHTTP                   bool               `json:"allowLogoutOverHttp"`
 	EncryptPayloads                       bool               `json:"encryptPayloads"`
 }
 
@@ -43,5 +44,6 @@ func (sc securityConfig) apply(cfg *happn.Config) {
 	cfg.DisableDefaultAdminNetworkConnections = sc.DisableDefaultAdminNetworkConnections
 	cfg.CaseInsensitivePermissions = sc.CaseInsensitivePermissions
 	cfg.CookieName = sc.CookieName
+	cfg.AllowLogoutOverHTTP = sc.AllowLogoutOverHTTP
 	cfg.EncryptPayloads = sc.EncryptPayloads
 }
