@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tidwall/gjson"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/happn-go/happn/internal/protocol"
+	"github.com/tidwall/gjson"
 )
 
 // encodeData encodes a value to store: json.RawMessage and []byte are
@@ -26,7 +26,7 @@ func encodeData(v any) ([]byte, error) {
 
 // setOptions encodes the options of a set-like request.
 func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
-	if !o.merge && !o.noPublish && o.tag == "" && o.meta == nil && o.targetClients == nil && !o.hasConsist && len(extra) == 0 {
+	if !o.merge && !o.noPublish && o.tag == "" && o.meta == nil && o.targetClients == nil && !o.hasConsist && o.onBehalfOf == "" && len(extra) == 0 {
 		return nil, nil // the common case, without a map and an encoding
 	}
 	m := map[string]any{}
@@ -47,6 +47,9 @@ func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
 	}
 	if o.hasConsist {
 		m["consistency"] = o.consistency
+	}
+	if o.onBehalfOf != "" {
+		m["onBehalfOf"] = o.onBehalfOf
 	}
 	for k, v := range extra {
 		m[k] = v
@@ -215,6 +218,9 @@ func (o *callOptions) searchOptions(extra map[string]any) ([]byte, error) {
 	if len(inner) > 0 {
 		outer["options"] = inner
 	}
+	if o.onBehalfOf != "" {
+		outer["onBehalfOf"] = o.onBehalfOf
+	}
 	if len(outer) == 0 {
 		return nil, nil
 	}
@@ -265,12 +271,19 @@ func (c *Client) GetPaths(ctx context.Context, pattern string, opts ...Option) (
 func (c *Client) Count(ctx context.Context, pattern string, opts ...Option) (int, error) {
 	o := collect(opts)
 	var options []byte
-	if o.criteria != nil {
-		cr, err := toJSON(o.criteria)
-		if err != nil {
-			return 0, err
+	if o.criteria != nil || o.onBehalfOf != "" {
+		m := map[string]any{}
+		if o.criteria != nil {
+			cr, err := toJSON(o.criteria)
+			if err != nil {
+				return 0, err
+			}
+			m["criteria"] = json.RawMessage(cr)
 		}
-		options, _ = json.Marshal(map[string]any{"criteria": json.RawMessage(cr)})
+		if o.onBehalfOf != "" {
+			m["onBehalfOf"] = o.onBehalfOf
+		}
+		options, _ = json.Marshal(m)
 	}
 	resp, err := c.call(ctx, protocol.ActionCount, pattern, true, []byte("null"), options)
 	if err != nil {

@@ -57,6 +57,9 @@ func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts
 	if o.mergeOnly {
 		options["merge"] = true
 	}
+	if o.onBehalfOf != "" {
+		options["onBehalfOf"] = o.onBehalfOf
+	}
 	again, err := json.Marshal(options)
 	if err != nil {
 		return 0, err

@@ -18,6 +18,7 @@ type callOptions struct {
 	tag           string
 	meta          map[string]any
 	targetClients []string
+	onBehalfOf    string
 	consistency   int
 	hasConsist    bool
 	onPublished   func(PublishResult, error)
@@ -72,6 +73,13 @@ func Meta(meta map[string]any) Option { return func(o *callOptions) { o.meta = m
 func TargetClients(sessionIDs ...string) Option {
 	return func(o *callOptions) { o.targetClients = sessionIDs }
 }
+
+// OnBehalfOf makes a request on behalf of another user (happn-3's
+// onBehalfOf): on a secure server, a session of _ADMIN or of a member of
+// the _MESH_DELEGATE group is authorized with that user's permissions,
+// and its writes are recorded as that user's (modifiedBy). Insecure
+// servers ignore it.
+func OnBehalfOf(username string) Option { return func(o *callOptions) { o.onBehalfOf = username } }
 
 // Consistency sets when a Set, Remove or Publish returns relative to its
 // event's delivery: Queued, Deferred, Transactional (the default) or

@@ -23,6 +23,16 @@ func (ss *session) username() string {
 	return ""
 }
 
+// actor returns the user a request acts as: on a secure server, the one
+// named by its onBehalfOf option (authorized by authorize), else the
+// session's own.
+func (ss *session) actor(req *protocol.Request) string {
+	if u := ss.onBehalfOf(req); u != "" {
+		return u
+	}
+	return ss.username()
+}
+
 // consistency validates options.consistency; the default is Transactional.
 func consistency(o *protocol.Options) (int, error) {
 	if !o.HasConsistency {
@@ -40,7 +50,7 @@ func consistency(o *protocol.Options) (int, error) {
 func (ss *session) admitWrite(ctx context.Context, req *protocol.Request) (level int, ok bool) {
 	err := checkPath(req.Path, req.Action)
 	if err == nil {
-		err = ss.authorize(ctx, req.Action, req.Path)
+		err = ss.authorize(ctx, req, req.Action, req.Path)
 	}
 	if err == nil {
 		level, err = consistency(&req.Options)
@@ -60,7 +70,7 @@ func (ss *session) set(ctx context.Context, req *protocol.Request) {
 	}
 	path := req.Path
 	o := &req.Options
-	ev := &event{action: pubsub.Set, path: path, publisher: ss, eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients}
+	ev := &event{action: pubsub.Set, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients}
 	switch {
 	case o.Increment != nil:
 		ss.increment(ctx, req, ev)
@@ -86,7 +96,7 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
-	ss.setUpdate = setUpdate{data: data, by: ss.username(), merge: o.Merge}
+	ss.setUpdate = setUpdate{data: data, by: ev.actor, merge: o.Merge}
 	it, err := ss.srv.store.Update(ctx, path, ss.setUpdateFn)
 	ss.setUpdate = setUpdate{} // keeps no frame alive
 	if err != nil {
@@ -176,7 +186,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		}
 		data, v, err := incrementGauge(old, gauge.Str, by.Float())
 		value = v
-		return store.Change{Data: data, ModifiedBy: ss.username()}, err
+		return store.Change{Data: data, ModifiedBy: ev.actor}, err
 	})
 	if err != nil {
 		ss.fail(req, err)
@@ -206,7 +216,7 @@ func (ss *session) tag(ctx context.Context, req *protocol.Request, ev *event) {
 		ss.fail(req, dataError("Cannot set tag with new data."))
 		return
 	}
-	by := ss.username()
+	by := ev.actor
 	lock := ss.srv.stripe(req.Path)
 	lock.Lock()
 	defer lock.Unlock()

@@ -28,6 +28,7 @@ type event struct {
 	action      pubsub.Action // pubsub.Set or pubsub.Remove
 	path        string        // the request path
 	publisher   *session
+	actor       string // the user the write acted as (secure mode)
 	eventID     []byte
 	consistency int
 	// data is the payload for ordinary subscribers; patch the payload for
@@ -62,10 +63,7 @@ func (ev *event) publisherName() string {
 	if ev.remote != nil {
 		return ev.remote.Username
 	}
-	if id := ev.publisher.identity.Load(); id != nil {
-		return id.Username
-	}
-	return ""
+	return ev.actor
 }
 
 // encodedFrame caches the frame for one (codec, channel, depth, merge)

@@ -180,7 +180,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("invalid path"))
 		return
 	}
-	if err := ss.authorize(ctx, "get", path); err != nil {
+	if err := ss.authorize(ctx, req, "get", path); err != nil {
 		ss.fail(req, err)
 		return
 	}
@@ -252,7 +252,7 @@ func countValue(n int) []byte {
 // happn-3, count is authorized exactly like get.
 func (ss *session) count(ctx context.Context, req *protocol.Request) {
 	path := req.Path
-	if err := ss.authorize(ctx, "get", path); err != nil {
+	if err := ss.authorize(ctx, req, "get", path); err != nil {
 		ss.fail(req, err)
 		return
 	}
@@ -304,7 +304,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	data := []byte(`{"removed":`)
 	data = protocol.AppendInt(data, int64(n))
 	data = append(data, '}')
-	ev := &event{action: pubsub.Remove, path: path, publisher: ss, eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
+	ev := &event{action: pubsub.Remove, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})

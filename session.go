@@ -309,10 +309,10 @@ func (ss *session) dispatch(ctx context.Context, req *protocol.Request) {
 // authorize asks the security provider whether this session may do
 // action on path. Server records under /_SYSTEM are never reachable over
 // a connection, whatever the provider says.
-func (ss *session) authorize(ctx context.Context, action, path string) error {
+func (ss *session) authorize(ctx context.Context, req *protocol.Request, action, path string) error {
 	if ss.srv.secure != nil {
 		// A socket that never logged in is refused (and dropped) first.
-		if err := ss.authorizeSecure(ctx, action, path); err != nil {
+		if err := ss.authorizeSecure(ctx, ss.onBehalfOf(req), action, path); err != nil {
 			return err
 		}
 	}

@@ -215,8 +215,13 @@ func (s *Server) liveSessions() []*session {
 // authorizeSecure is the secure part of session.authorize: it converts a
 // refusal for the wire and ends the session when the refusal says so
 // (no policy, expired, inactive, usage limit reached).
-func (ss *session) authorizeSecure(ctx context.Context, action, path string) error {
-	err := ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path)
+func (ss *session) authorizeSecure(ctx context.Context, onBehalfOf, action, path string) error {
+	var err error
+	if onBehalfOf != "" {
+		err = ss.srv.secure.AuthorizeOnBehalfOf(ctx, ss.identity.Load(), onBehalfOf, action, path)
+	} else {
+		err = ss.srv.sec.Authorize(ctx, ss.identity.Load(), action, path)
+	}
 	if err == nil {
 		return nil
 	}
@@ -224,4 +229,15 @@ func (ss *session) authorizeSecure(ctx context.Context, action, path string) err
 		ss.endAsync(reason)
 	}
 	return wireError(err)
+}
+
+// onBehalfOf returns the user a request is made on behalf of (happn-3's
+// onBehalfOf option), or "": only on a secure server, and "_ADMIN" means
+// the session itself, as in happn-3. The session must be _ADMIN's or a
+// member of _MESH_DELEGATE (security.Service.AuthorizeOnBehalfOf).
+func (ss *session) onBehalfOf(req *protocol.Request) string {
+	if ss.srv.secure == nil || req.Options.OnBehalfOf == security.AdminName {
+		return ""
+	}
+	return req.Options.OnBehalfOf
 }

@@ -58,7 +58,7 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("Bad channel "+channel+": expected /SET@<path>, /REMOVE@<path> or /ALL@<path>"))
 		return
 	}
-	if err := ss.authorize(ctx, "on", pattern); err != nil {
+	if err := ss.authorize(ctx, req, "on", pattern); err != nil {
 		ss.fail(req, err)
 		return
 	}

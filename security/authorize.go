@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,23 @@ const maxDecisions = 256
 // Decisions are cached per session, action and path, and the cache is
 // dropped as soon as the directory changes.
 func (s *Service) Authorize(ctx context.Context, id *Identity, action, path string) error {
+	if err := s.admit(id); err != nil {
+		return err
+	}
+	st := id.st
+	if st.decide(action, path) {
+		return nil
+	}
+	if st.policy.Permissions != nil {
+		return accessDenied(msgTokenLimited)
+	}
+	return accessDenied(msgUnauthorized)
+}
+
+// admit checks that the session of id stands, whatever it asks: it
+// logged in here, its token is not revoked, its policy holds (ttl,
+// inactivity, usage limit, which it counts).
+func (s *Service) admit(id *Identity) error {
 	if id == nil || id.st == nil || id.st.svc != s {
 		return ending(msgNoPolicy, "no-session-policy")
 	}
@@ -68,13 +86,35 @@ func (s *Service) Authorize(ctx context.Context, id *Identity, action, path stri
 	if st.limit != 0 && st.used.Add(1) > st.limit {
 		return ending(msgUsage, "usage-limit")
 	}
-	if st.decide(action, path) {
-		return nil
+	return nil
+}
+
+// AuthorizeOnBehalfOf checks a request the session of id makes on behalf
+// of the user named username (happn-3's onBehalfOf request option): the
+// session must stand, as for Authorize, and be _ADMIN's or a member of
+// DelegateGroup; the user must exist; and the user's permissions must
+// allow action on path. A refusal is AccessDenied "unauthorized" with
+// happn-3's reason ("… request on behalf of unauthorised user: <name>").
+func (s *Service) AuthorizeOnBehalfOf(ctx context.Context, id *Identity, username, action, path string) error {
+	if err := s.admit(id); err != nil {
+		return err
 	}
-	if st.policy.Permissions != nil {
-		return accessDenied(msgTokenLimited)
+	refuse := func(why string) error {
+		e := accessDenied(msgUnauthorized)
+		e.Reason = strings.TrimPrefix(why+" request on behalf of unauthorised user: "+username, " ")
+		return e
 	}
-	return accessDenied(msgUnauthorized)
+	d := s.dir.Load()
+	if id.Username != AdminName && !slices.Contains(d.links[id.Username], DelegateGroup) {
+		return refuse("session attempting to act on behalf of is not authorized")
+	}
+	if _, ok := d.users[username]; !ok {
+		return refuse("on behalf of user does not exist")
+	}
+	if !s.checkerFor(&sessionState{svc: s, user: username, policy: &Policy{}}).Allowed(action, path) {
+		return refuse("")
+	}
+	return nil
 }
 
 // Permitted reports whether the session of id may do action on path,

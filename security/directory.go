@@ -41,6 +41,9 @@ const (
 	// AnonymousName is the user anonymous logins get when
 	// Config.AllowAnonymousAccess is set.
 	AnonymousName = "_ANONYMOUS"
+	// DelegateGroup is the group whose members, like _ADMIN, may make
+	// requests on behalf of other users (AuthorizeOnBehalfOf).
+	DelegateGroup = "_MESH_DELEGATE"
 )
 
 // User is a user of a secure server, as the management API reads and

@@ -123,4 +123,20 @@ module.exports = [
       t.ok(!all.some((i) => i._meta.path.startsWith('/_SYSTEM')), 'get /* hides /_SYSTEM');
     },
   },
+  {
+    name: 'onBehalfOf: _ADMIN acts with another user\'s permissions; others may not',
+    mode: 'secure',
+    async run(t) {
+      const admin = await t.client();
+      const as = { onBehalfOf: LIMITED.username };
+      await admin.set(t.path('allowed', 'obo'), { v: 1 }, as);
+      const got = await admin.get(t.path('allowed', 'obo'), as);
+      t.eq(got.v, 1, 'get on behalf');
+      await t.rejects(admin.set(t.path('other', 'obo'), { v: 1 }, as), DENIED, 'set where the user may not');
+      await t.rejects(admin.get(t.path('other', 'obo'), as), DENIED, 'get where the user may not');
+      await t.rejects(admin.set(t.path('allowed', 'obo'), { v: 1 }, { onBehalfOf: 'compat-nobody' }), DENIED, 'an unknown user');
+      const c = await t.client(LIMITED);
+      await t.rejects(c.set(t.path('allowed', 'x'), {}, { onBehalfOf: 'compat-short' }), DENIED, 'a user that is not a delegate');
+    },
+  },
 ];
