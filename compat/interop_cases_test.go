@@ -728,6 +728,38 @@ var interopCases = []interopCase{
 		}
 	}},
 
+	{name: "onBehalfOf: _ADMIN with the limited user's permissions", mode: "secure", run: func(t *testing.T, e *interopEnv) {
+		admin := e.dial(t)
+		as := happn.OnBehalfOf(limitedUser)
+		allowed := "/compat/interop/go/client/allowed/obo"
+		_, err := admin.Set(ctxT(t), allowed, map[string]any{"n": 1}, as)
+		must(t, err)
+		items, err := admin.Search(ctxT(t), allowed, as)
+		must(t, err)
+		eq(t, "search on behalf", len(items), 1)
+		n, err := admin.Count(ctxT(t), allowed, as)
+		must(t, err)
+		eq(t, "count on behalf", n, 1)
+		removed, err := admin.Remove(ctxT(t), allowed, as)
+		must(t, err)
+		eq(t, "remove on behalf", removed, 1)
+		for _, tc := range []struct {
+			name string
+			call func() error
+		}{
+			{"set elsewhere", func() error { _, err := admin.Set(ctxT(t), e.path("/obo"), 1, as); return err }},
+			{"search elsewhere", func() error { _, err := admin.Search(ctxT(t), e.path("/obo"), as); return err }},
+			{"an unknown user", func() error {
+				_, err := admin.Set(ctxT(t), allowed, 1, happn.OnBehalfOf("compat-nobody"))
+				return err
+			}},
+		} {
+			if err := tc.call(); !errors.Is(err, happn.ErrUnauthorized) {
+				t.Fatalf("%s on behalf: %v, want AccessDenied 403 unauthorized", tc.name, err)
+			}
+		}
+	}},
+
 	{name: "reconnect after happn-3 restarts", mode: "insecure", happn3Only: true, run: func(t *testing.T, e *interopEnv) {
 		conn := make(chan happn.ConnectionEvent, 64)
 		c := e.dial(t, happn.WithReconnectBackoff(100*time.Millisecond, time.Second),
