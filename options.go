@@ -77,6 +77,12 @@ type Config struct {
 	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
 	// it answers 403. Default false.
 	AllowLogoutOverHTTP bool
+	// UsernamesCaseInsensitive makes usernames case-insensitive: users
+	// are stored and looked up lower-cased, except _ADMIN, _ANONYMOUS
+	// and UsernamesCaseInsensitiveExclude (happn-3's
+	// usernamesCaseInsensitive). Default false.
+	UsernamesCaseInsensitive        bool
+	UsernamesCaseInsensitiveExclude []string
 	// EncryptPayloads requires network clients to seal every payload
 	// with a per-session key (docs/payload-encryption.md); in-process
 	// clients may. Needs Secure. Default false.

@@ -50,6 +50,8 @@ func (s *Server) setupSecurity(ctx context.Context) error {
 		CaseInsensitivePermissions:            cfg.CaseInsensitivePermissions,
 		CookieName:                            cfg.CookieName,
 		AllowLogoutOverHTTP:                   cfg.AllowLogoutOverHTTP,
+		UsernamesCaseInsensitive:              cfg.UsernamesCaseInsensitive,
+		UsernamesCaseInsensitiveExclude:       cfg.UsernamesCaseInsensitiveExclude,
 		Logger:                                s.log,
 	})
 	if err != nil {

@@ -99,6 +99,7 @@ func (s *Service) AuthorizeOnBehalfOf(ctx context.Context, id *Identity, usernam
 	if err := s.admit(id); err != nil {
 		return err
 	}
+	username = s.canonicalUsername(username)
 	refuse := func(why string) error {
 		e := accessDenied(msgUnauthorized)
 		e.Reason = strings.TrimPrefix(why+" request on behalf of unauthorised user: "+username, " ")

@@ -25,6 +25,7 @@ import (
 // time does not tell which usernames exist, and counts towards lockout
 // like any other username.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (*Identity, error) {
+	req.Credentials.Username = s.canonicalUsername(req.Credentials.Username)
 	c := req.Credentials
 	if req.Type != 0 {
 		req.Type = 1

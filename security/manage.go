@@ -30,6 +30,7 @@ func (s *Service) UpsertUser(ctx context.Context, u User) (User, error) {
 }
 
 func (s *Service) upsertUser(ctx context.Context, u User, quiet bool) (User, error) {
+	u.Username = s.canonicalUsername(u.Username)
 	if err := validName(u.Username); err != nil {
 		return User{}, err
 	}
@@ -103,6 +104,7 @@ func (s *Service) GetUser(ctx context.Context, username string) (User, error) {
 	if s == nil {
 		return User{}, ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	d := s.dir.Load()
 	r, ok := d.users[username]
 	if !ok {
@@ -117,6 +119,7 @@ func (s *Service) ListUsers(ctx context.Context, pattern string) ([]User, error)
 	if s == nil {
 		return nil, ErrNotSecure
 	}
+	pattern = s.canonicalUsername(pattern)
 	d := s.dir.Load()
 	var out []User
 	for name, r := range d.users {
@@ -135,6 +138,7 @@ func (s *Service) DeleteUser(ctx context.Context, username string) error {
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	if username == AdminName {
 		return ErrProtected
 	}
@@ -168,6 +172,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	if password == "" {
 		return ErrEmptyPassword
 	}
@@ -188,6 +193,7 @@ func (s *Service) ChangePassword(ctx context.Context, username, oldPassword, new
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	if username == AdminName || username == AnonymousName {
 		return systemError("updates to the " + username + " user are forbidden")
 	}
@@ -333,6 +339,7 @@ func (s *Service) LinkGroup(ctx context.Context, group, username string) error {
 }
 
 func (s *Service) link(ctx context.Context, group, username string, quiet bool) error {
+	username = s.canonicalUsername(username)
 	d := s.dir.Load()
 	if _, ok := d.groups[group]; !ok {
 		return fmt.Errorf("%w: group %q", ErrNotFound, group)
@@ -368,6 +375,7 @@ func (s *Service) UnlinkGroup(ctx context.Context, group, username string) error
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	if group == AdminName && username == AdminName {
 		return ErrProtected
 	}
@@ -448,6 +456,7 @@ func (s *Service) UpsertUserPermissions(ctx context.Context, username string, p 
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.dir.Load().users[username]; !ok {
@@ -466,6 +475,7 @@ func (s *Service) RemoveUserPermission(ctx context.Context, username, path, acti
 	if s == nil {
 		return ErrNotSecure
 	}
+	username = s.canonicalUsername(username)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.dir.Load().users[username]

@@ -71,6 +71,13 @@ type Config struct {
 	// AllowLogoutOverHTTP lets GET /auth/logout revoke the request's
 	// token (happn-3 13's allowLogoutOverHttp). Default false.
 	AllowLogoutOverHTTP bool
+	// UsernamesCaseInsensitive stores and looks users up by their
+	// lower-cased names, so "Alice" logs in as "alice" (happn-3's
+	// usernamesCaseInsensitive); _ADMIN, _ANONYMOUS and the names in
+	// UsernamesCaseInsensitiveExclude keep their case. Users created
+	// before it was turned on keep the names they were stored under.
+	UsernamesCaseInsensitive        bool
+	UsernamesCaseInsensitiveExclude []string
 	// NonceTTL bounds how long a digest login nonce stays valid. Default
 	// 60 s, as happn-3.
 	NonceTTL time.Duration

@@ -27,6 +27,8 @@ type securityConfig struct {
 	CaseInsensitivePermissions            bool               `json:"caseInsensitivePermissions"`
 	CookieName                            string             `json:"cookieName"`
 	AllowLogoutOverHTTP                   bool               `json:"allowLogoutOverHttp"`
+	UsernamesCaseInsensitive              bool               `json:"usernamesCaseInsensitive"`
+	UsernamesCaseInsensitiveExclude       []string           `json:"usernamesCaseInsensitiveExclude"`
 	EncryptPayloads                       bool               `json:"encryptPayloads"`
 }
 
@@ -45,5 +47,7 @@ func (sc securityConfig) apply(cfg *happn.Config) {
 	cfg.CaseInsensitivePermissions = sc.CaseInsensitivePermissions
 	cfg.CookieName = sc.CookieName
 	cfg.AllowLogoutOverHTTP = sc.AllowLogoutOverHTTP
+	cfg.UsernamesCaseInsensitive = sc.UsernamesCaseInsensitive
+	cfg.UsernamesCaseInsensitiveExclude = sc.UsernamesCaseInsensitiveExclude
 	cfg.EncryptPayloads = sc.EncryptPayloads
 }

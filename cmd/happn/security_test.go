@@ -20,7 +20,8 @@ func TestSecureConfigFile(t *testing.T) {
 		"groups":[{"name":"readers","permissions":{"/shared/*":{"actions":["get","on"]}}}],
 		"users":[{"username":"alice","password":"alice-pw","groups":["readers"]}],
 		"profiles":[{"name":"short","session":{"user":{"username":{"$eq":"alice"}}},"policy":{"ttl":"4 seconds","inactivity_threshold":"Infinity"}}],
-		"accountLockout":{"attempts":2,"retryInterval":"1 minute"},"allowLogoutOverHttp":true}`), 0o600)
+		"accountLockout":{"attempts":2,"retryInterval":"1 minute"},"allowLogoutOverHttp":true,
+		"usernamesCaseInsensitive":true,"usernamesCaseInsensitiveExclude":["KeepMe"]}`), 0o600)
 	for start := range 2 {
 		fc, err := loadConfig(path)
 		if err != nil {
@@ -30,7 +31,8 @@ func TestSecureConfigFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !cfg.Secure || cfg.AdminPassword != "admin-pw" || len(cfg.Users) != 1 || cfg.AccountLockout.Attempts != 2 || !cfg.AllowLogoutOverHTTP {
+		if !cfg.Secure || cfg.AdminPassword != "admin-pw" || len(cfg.Users) != 1 || cfg.AccountLockout.Attempts != 2 || !cfg.AllowLogoutOverHTTP ||
+			!cfg.UsernamesCaseInsensitive || len(cfg.UsernamesCaseInsensitiveExclude) != 1 {
 			t.Fatalf("config: %+v", cfg)
 		}
 		srv, err := happn.New(cfg)
@@ -38,7 +40,7 @@ func TestSecureConfigFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		c, err := srv.LocalClient(ctx, happn.WithCredentials("alice", "alice-pw"))
+		c, err := srv.LocalClient(ctx, happn.WithCredentials("ALICE", "alice-pw")) // usernamesCaseInsensitive
 		if err != nil {
 			t.Fatalf("start %d: %v", start, err)
 		}
