@@ -73,6 +73,13 @@ type Config struct {
 	// CookieName is the cookie browsers keep the session token in.
 	// Default "happn_token".
 	CookieName string
+	// HTTPSCookie names the cookie CookieName + "_https" for browsers
+	// that log in over TLS, or through a proxy that says
+	// X-Forwarded-Proto: https (happn-3's httpsCookie). Default false.
+	HTTPSCookie bool
+	// CookieDomain is the domain browsers give the token cookie.
+	// Default: none (the host's).
+	CookieDomain string
 	// AllowLogoutOverHTTP lets GET /auth/logout revoke the session token
 	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
 	// it answers 403. Default false.

@@ -49,6 +49,8 @@ func (s *Server) setupSecurity(ctx context.Context) error {
 		DisableDefaultAdminNetworkConnections: cfg.DisableDefaultAdminNetworkConnections,
 		CaseInsensitivePermissions:            cfg.CaseInsensitivePermissions,
 		CookieName:                            cfg.CookieName,
+		HTTPSCookie:                           cfg.HTTPSCookie,
+		CookieDomain:                          cfg.CookieDomain,
 		AllowLogoutOverHTTP:                   cfg.AllowLogoutOverHTTP,
 		UsernamesCaseInsensitive:              cfg.UsernamesCaseInsensitive,
 		UsernamesCaseInsensitiveExclude:       cfg.UsernamesCaseInsensitiveExclude,

@@ -12,10 +12,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
 	"github.com/happn-go/happn"
 	"github.com/happn-go/happn/security"
+	"github.com/tidwall/gjson"
 )
 
 // httpGet fetches target with headers and returns the status and body.
@@ -179,4 +182,67 @@ func TestSecureAuthLogout(t *testing.T) {
 			t.Fatalf("logout with a bad token: %d, want 401", st)
 		}
 	})
+}
+
+// TestSessionCookieName: the login response tells browsers which cookie
+// to keep the token in: CookieName, or with HTTPSCookie CookieName+
+// "_https" over TLS or behind a proxy saying X-Forwarded-Proto: https;
+// with its CookieDomain. HTTP routes read the _https cookie.
+func TestSessionCookieName(t *testing.T) {
+	cookieOf := func(t *testing.T, c *happn.Client) (string, string) {
+		t.Helper()
+		s := c.Session()
+		return gjson.GetBytes(s, "cookieName").String(), gjson.GetBytes(s, "cookieDomain").String()
+	}
+	cfg := secureConfig()
+	cfg.HTTPSCookie = true
+	cfg.CookieDomain = "example.org"
+	srv, base := secureServer(t, cfg)
+	srv.HandleFunc("/reports/", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	plain := secDial(t, base, happn.WithCredentials("alice", "alice-pw"))
+	if name, domain := cookieOf(t, plain); name != "happn_token" || domain != "example.org" {
+		t.Fatalf("plain connection: cookie %q domain %q, want happn_token example.org", name, domain)
+	}
+	if st, _ := httpGet(t, base+"/reports/x", map[string]string{"Cookie": "happn_token_https=" + plain.Token()}); st != 200 {
+		t.Fatalf("route with the _https cookie: %d", st)
+	}
+
+	// Behind a TLS-terminating proxy.
+	hdr := http.Header{"X-Forwarded-Proto": {"https"}}
+	ws, _, err := websocket.Dial(secCtx(t), strings.Replace(base, "http", "ws", 1)+"/primus", &websocket.DialOptions{HTTPHeader: hdr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	r := &secRaw{t: t, ws: ws}
+	if f := r.login(map[string]any{"username": "alice", "password": "alice-pw"}); field(t, f, "data.cookieName") != "happn_token_https" {
+		t.Fatalf("behind an https proxy: %s", f)
+	}
+
+	// Over TLS.
+	tcfg := secureConfig()
+	tcfg.HTTPSCookie = true
+	tcfg.HTTPS = &happn.HTTPS{CertFile: t.TempDir() + "/cert.pem", KeyFile: t.TempDir() + "/key.pem"}
+	_, tlsURL := serveHTTPS(t, tcfg)
+	c, err := happn.Dial(secCtx(t), tlsURL, happn.AllowSelfSignedCerts(), happn.WithCredentials("alice", "alice-pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if name, domain := cookieOf(t, c); name != "happn_token_https" || domain != "" {
+		t.Fatalf("TLS connection: cookie %q domain %q, want happn_token_https and none", name, domain)
+	}
+
+	// Without HTTPSCookie, TLS or not, the cookie is CookieName.
+	ncfg := secureConfig()
+	ncfg.HTTPS = &happn.HTTPS{CertFile: t.TempDir() + "/cert.pem", KeyFile: t.TempDir() + "/key.pem"}
+	_, nURL := serveHTTPS(t, ncfg)
+	n, err := happn.Dial(secCtx(t), nURL, happn.AllowSelfSignedCerts(), happn.WithCredentials("alice", "alice-pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if name, _ := cookieOf(t, n); name != "happn_token" {
+		t.Fatalf("TLS without HTTPSCookie: cookie %q", name)
+	}
 }

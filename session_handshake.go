@@ -129,8 +129,13 @@ func (ss *session) record(serverKey string) []byte {
 	b = protocol.AppendString(b, ss.version)
 	id := ss.identity.Load()
 	if id.Secure() {
+		name, domain := ss.srv.secure.SessionCookie(ss.overTLS())
 		b = append(b, `,"cookieName":`...)
-		b = protocol.AppendString(b, id.CookieName())
+		b = protocol.AppendString(b, name)
+		if domain != "" {
+			b = append(b, `,"cookieDomain":`...)
+			b = protocol.AppendString(b, domain)
+		}
 	}
 	b = append(b, `,"info":`...)
 	if ss.loginInfo != nil {
@@ -170,4 +175,15 @@ func (ss *session) securityAction(ctx context.Context, req *protocol.Request) {
 		return
 	}
 	ss.fail(req, badRequest(strings.TrimSpace(req.Action+" is not supported by this security provider")))
+}
+
+// overTLS reports whether the client reached the server over TLS: the
+// connection is, or the proxy in front says so (X-Forwarded-Proto https
+// or wss, as happn-3 reads it; it only picks a cookie name).
+func (ss *session) overTLS() bool {
+	if ss.info.Secure {
+		return true
+	}
+	p := ss.info.Headers["x-forwarded-proto"]
+	return p == "https" || p == "wss"
 }

@@ -68,6 +68,15 @@ type Config struct {
 	// CookieName is the cookie of the session token. Default
 	// DefaultCookieName.
 	CookieName string
+	// HTTPSCookie tells browsers that log in over TLS (or through a
+	// proxy that says X-Forwarded-Proto: https or wss) to keep the token
+	// in CookieName + "_https" rather than CookieName (happn-3's
+	// httpsCookie), so that one browser can hold an http and an https
+	// session to the same host. HTTP requests are read from either.
+	HTTPSCookie bool
+	// CookieDomain, when set, is the domain browsers give the token
+	// cookie (happn-3's cookieDomain).
+	CookieDomain string
 	// AllowLogoutOverHTTP lets GET /auth/logout revoke the request's
 	// token (happn-3 13's allowLogoutOverHttp). Default false.
 	AllowLogoutOverHTTP bool
@@ -215,6 +224,21 @@ func (s *Service) CookieName() string {
 		return DefaultCookieName
 	}
 	return s.cookie
+}
+
+// SessionCookie returns the cookie a browser that logged in should keep
+// its token in, and the cookie's domain ("" for the host's): tls reports
+// a connection made over TLS, directly or, by its X-Forwarded-Proto,
+// through a proxy (see Config.HTTPSCookie).
+func (s *Service) SessionCookie(tls bool) (name, domain string) {
+	name = s.CookieName()
+	if s != nil && s.cfg.HTTPSCookie && tls {
+		name += "_https"
+	}
+	if s != nil {
+		domain = s.cfg.CookieDomain
+	}
+	return name, domain
 }
 
 // loadSecret returns the configured token secret, or the one kept in the

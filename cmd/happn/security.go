@@ -26,6 +26,8 @@ type securityConfig struct {
 	DisableDefaultAdminNetworkConnections bool               `json:"disableDefaultAdminNetworkConnections"`
 	CaseInsensitivePermissions            bool               `json:"caseInsensitivePermissions"`
 	CookieName                            string             `json:"cookieName"`
+	HTTPSCookie                           bool               `json:"httpsCookie"`
+	CookieDomain                          string             `json:"cookieDomain"`
 	AllowLogoutOverHTTP                   bool               `json:"allowLogoutOverHttp"`
 	UsernamesCaseInsensitive              bool               `json:"usernamesCaseInsensitive"`
 	UsernamesCaseInsensitiveExclude       []string           `json:"usernamesCaseInsensitiveExclude"`
@@ -46,6 +48,8 @@ func (sc securityConfig) apply(cfg *happn.Config) {
 	cfg.DisableDefaultAdminNetworkConnections = sc.DisableDefaultAdminNetworkConnections
 	cfg.CaseInsensitivePermissions = sc.CaseInsensitivePermissions
 	cfg.CookieName = sc.CookieName
+	cfg.HTTPSCookie = sc.HTTPSCookie
+	cfg.CookieDomain = sc.CookieDomain
 	cfg.AllowLogoutOverHTTP = sc.AllowLogoutOverHTTP
 	cfg.UsernamesCaseInsensitive = sc.UsernamesCaseInsensitive
 	cfg.UsernamesCaseInsensitiveExclude = sc.UsernamesCaseInsensitiveExclude
