@@ -127,6 +127,11 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if d := cfg.UnconfiguredSessionTimeout; d < 0 || d > 0 && s.secure == nil {
+		cancel()
+		st.Close()
+		return nil, fmt.Errorf("happn: UnconfiguredSessionTimeout %v needs a secure server and a positive duration", d)
+	}
 	if err := s.joinBroker(); err != nil {
 		cancel()
 		st.Close()
@@ -367,6 +372,10 @@ func (s *Server) serveConn(c transport.Conn) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 	defer s.dropSession(ss)
+	if d := s.cfg.UnconfiguredSessionTimeout; d > 0 {
+		t := time.AfterFunc(d, ss.endIfAnonymous)
+		defer t.Stop()
+	}
 	ss.run(s.ctx)
 }
 

@@ -130,6 +130,11 @@ type Config struct {
 	// allowSkippedHeartBeats): a dead client goes after two to three
 	// intervals. Negative means none may be missed.
 	MissedHeartbeats int
+	// UnconfiguredSessionTimeout disconnects a client that has not logged
+	// in this long after connecting (happn-3's unconfiguredSessionCleanup
+	// threshold), so sockets that never log in do not pile up. Secure
+	// servers only. Default 0: never.
+	UnconfiguredSessionTimeout time.Duration
 
 	// AcknowledgeTimeout is how long an ACKNOWLEDGED publication waits
 	// for its subscribers' acks. Default 60 s, as happn-3.

@@ -241,3 +241,12 @@ func (ss *session) onBehalfOf(req *protocol.Request) string {
 	}
 	return req.Options.OnBehalfOf
 }
+
+// endIfAnonymous ends the session if it has not logged in
+// (Config.UnconfiguredSessionTimeout).
+func (ss *session) endIfAnonymous() {
+	if ss.identity.Load() == nil {
+		ss.srv.log.Info("disconnecting a client that did not log in", "session", ss.id, "after", ss.srv.cfg.UnconfiguredSessionTimeout)
+		ss.endAsync("")
+	}
+}

@@ -16,17 +16,20 @@ import (
 // durations as strings ("30s") or milliseconds, plus the listen address
 // and log level.
 type fileConfig struct {
-	Addr               string   `json:"addr"`
-	Data               string   `json:"data"`
-	Name               string   `json:"name"`
-	LogLevel           string   `json:"logLevel"`
-	MaxMessageSize     int64    `json:"maxMessageSize"`
-	QueueLimit         int      `json:"queueLimit"`
-	SlowConsumer       string   `json:"slowConsumer"`
-	PingInterval       duration `json:"pingInterval"`
-	MissedHeartbeats   int      `json:"missedHeartbeats"`
-	AcknowledgeTimeout duration `json:"acknowledgeTimeout"`
-	DefaultDepth       int      `json:"defaultDepth"`
+	Addr             string   `json:"addr"`
+	Data             string   `json:"data"`
+	Name             string   `json:"name"`
+	LogLevel         string   `json:"logLevel"`
+	MaxMessageSize   int64    `json:"maxMessageSize"`
+	QueueLimit       int      `json:"queueLimit"`
+	SlowConsumer     string   `json:"slowConsumer"`
+	PingInterval     duration `json:"pingInterval"`
+	MissedHeartbeats int      `json:"missedHeartbeats"`
+	// UnconfiguredSessionTimeout: secure servers drop clients that have
+	// not logged in after it.
+	UnconfiguredSessionTimeout duration `json:"unconfiguredSessionTimeout"`
+	AcknowledgeTimeout         duration `json:"acknowledgeTimeout"`
+	DefaultDepth               int      `json:"defaultDepth"`
 	// The secure-mode settings (see securityConfig).
 	securityConfig
 	// Transport mirrors happn-3's transport config: mode "https" with the
@@ -57,15 +60,16 @@ func loadConfig(path string) (fileConfig, error) {
 
 func (fc fileConfig) config(logger *slog.Logger) (happn.Config, error) {
 	cfg := happn.Config{
-		Name:               fc.Name,
-		DataPath:           fc.Data,
-		MaxMessageSize:     fc.MaxMessageSize,
-		QueueLimit:         fc.QueueLimit,
-		PingInterval:       time.Duration(fc.PingInterval),
-		MissedHeartbeats:   fc.MissedHeartbeats,
-		AcknowledgeTimeout: time.Duration(fc.AcknowledgeTimeout),
-		DefaultDepth:       fc.DefaultDepth,
-		Logger:             logger,
+		Name:                       fc.Name,
+		DataPath:                   fc.Data,
+		MaxMessageSize:             fc.MaxMessageSize,
+		QueueLimit:                 fc.QueueLimit,
+		PingInterval:               time.Duration(fc.PingInterval),
+		MissedHeartbeats:           fc.MissedHeartbeats,
+		AcknowledgeTimeout:         time.Duration(fc.AcknowledgeTimeout),
+		UnconfiguredSessionTimeout: time.Duration(fc.UnconfiguredSessionTimeout),
+		DefaultDepth:               fc.DefaultDepth,
+		Logger:                     logger,
 	}
 	fc.securityConfig.apply(&cfg)
 	switch t := fc.Transport; t.Mode {
