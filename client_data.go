@@ -208,12 +208,8 @@ func (o *callOptions) searchOptions(extra map[string]any) ([]byte, error) {
 		inner[k] = v
 	}
 	outer := map[string]any{}
-	if o.criteria != nil {
-		cr, err := toJSON(o.criteria)
-		if err != nil {
-			return nil, err
-		}
-		outer["criteria"] = json.RawMessage(cr)
+	if err := o.addCriteria(outer); err != nil {
+		return nil, err
 	}
 	if len(inner) > 0 {
 		outer["options"] = inner
@@ -225,6 +221,19 @@ func (o *callOptions) searchOptions(extra map[string]any) ([]byte, error) {
 		return nil, nil
 	}
 	return json.Marshal(outer)
+}
+
+// addCriteria puts the Criteria option, if any, in m as "criteria".
+func (o *callOptions) addCriteria(m map[string]any) error {
+	if o.criteria == nil {
+		return nil
+	}
+	cr, err := toJSON(o.criteria)
+	if err != nil {
+		return err
+	}
+	m["criteria"] = json.RawMessage(cr)
+	return nil
 }
 
 // Search returns the items matching pattern — '*' matches any run of
@@ -270,19 +279,15 @@ func (c *Client) GetPaths(ctx context.Context, pattern string, opts ...Option) (
 // Count returns how many items match pattern (and Criteria, if given).
 func (c *Client) Count(ctx context.Context, pattern string, opts ...Option) (int, error) {
 	o := collect(opts)
+	m := map[string]any{}
+	if err := o.addCriteria(m); err != nil {
+		return 0, err
+	}
+	if o.onBehalfOf != "" {
+		m["onBehalfOf"] = o.onBehalfOf
+	}
 	var options []byte
-	if o.criteria != nil || o.onBehalfOf != "" {
-		m := map[string]any{}
-		if o.criteria != nil {
-			cr, err := toJSON(o.criteria)
-			if err != nil {
-				return 0, err
-			}
-			m["criteria"] = json.RawMessage(cr)
-		}
-		if o.onBehalfOf != "" {
-			m["onBehalfOf"] = o.onBehalfOf
-		}
+	if len(m) > 0 {
 		options, _ = json.Marshal(m)
 	}
 	resp, err := c.call(ctx, protocol.ActionCount, pattern, true, []byte("null"), options)
@@ -301,12 +306,8 @@ func (c *Client) Remove(ctx context.Context, pattern string, opts ...Option) (in
 	}
 	o := collect(opts)
 	extra := map[string]any{}
-	if o.criteria != nil {
-		cr, err := toJSON(o.criteria)
-		if err != nil {
-			return 0, err
-		}
-		extra["criteria"] = json.RawMessage(cr)
+	if err := o.addCriteria(extra); err != nil {
+		return 0, err
 	}
 	options, err := o.setOptions(extra)
 	if err != nil {

@@ -219,30 +219,24 @@ func TestSessionCookieName(t *testing.T) {
 		t.Fatalf("behind an https proxy: %s", f)
 	}
 
-	// Over TLS.
+	// Over TLS, with and without HTTPSCookie.
+	overTLS := func(cfg happn.Config) *happn.Client {
+		t.Helper()
+		cfg.HTTPS = &happn.HTTPS{CertFile: t.TempDir() + "/cert.pem", KeyFile: t.TempDir() + "/key.pem"}
+		_, url := serveHTTPS(t, cfg)
+		c, err := happn.Dial(secCtx(t), url, happn.AllowSelfSignedCerts(), happn.WithCredentials("alice", "alice-pw"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
 	tcfg := secureConfig()
 	tcfg.HTTPSCookie = true
-	tcfg.HTTPS = &happn.HTTPS{CertFile: t.TempDir() + "/cert.pem", KeyFile: t.TempDir() + "/key.pem"}
-	_, tlsURL := serveHTTPS(t, tcfg)
-	c, err := happn.Dial(secCtx(t), tlsURL, happn.AllowSelfSignedCerts(), happn.WithCredentials("alice", "alice-pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if name, domain := cookieOf(t, c); name != "happn_token_https" || domain != "" {
+	if name, domain := cookieOf(t, overTLS(tcfg)); name != "happn_token_https" || domain != "" {
 		t.Fatalf("TLS connection: cookie %q domain %q, want happn_token_https and none", name, domain)
 	}
-
-	// Without HTTPSCookie, TLS or not, the cookie is CookieName.
-	ncfg := secureConfig()
-	ncfg.HTTPS = &happn.HTTPS{CertFile: t.TempDir() + "/cert.pem", KeyFile: t.TempDir() + "/key.pem"}
-	_, nURL := serveHTTPS(t, ncfg)
-	n, err := happn.Dial(secCtx(t), nURL, happn.AllowSelfSignedCerts(), happn.WithCredentials("alice", "alice-pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if name, _ := cookieOf(t, n); name != "happn_token" {
+	if name, _ := cookieOf(t, overTLS(secureConfig())); name != "happn_token" {
 		t.Fatalf("TLS without HTTPSCookie: cookie %q", name)
 	}
 }
