@@ -84,6 +84,12 @@ type Config struct {
 	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
 	// it answers 403. Default false.
 	AllowLogoutOverHTTP bool
+	// AllowNestedPermissions lets a session get or subscribe to a path
+	// ending in "/**" when it may do so on some path below it, though
+	// not on the whole: it then reaches only the paths below that it may
+	// (happn-3's allowNestedPermissions; docs/security.md). Secure
+	// servers only. Default false.
+	AllowNestedPermissions bool
 	// UsernamesCaseInsensitive makes usernames case-insensitive: users
 	// are stored and looked up lower-cased, except _ADMIN, _ANONYMOUS
 	// and UsernamesCaseInsensitiveExclude (happn-3's

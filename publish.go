@@ -143,6 +143,9 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	// subscriber.
 	now := ev.remote != nil || !ev.publisher.inBurst()
 	for _, cs := range r.subs {
+		if cs.key.nested && !cs.sess.permitted("on", ev.path) {
+			continue // a path below a nested subscription it may not see
+		}
 		// happn-3 sends at most one frame per (session, channel).
 		if len(r.subs) > 1 {
 			if _, dup := r.seen[cs.state]; dup {

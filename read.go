@@ -21,6 +21,9 @@ type searchSpec struct {
 	fields   *query.Projection
 	skip     int
 	limit    int
+	// allow, when set, is asked about each item's path before the
+	// criteria (nested permissions).
+	allow func(path string) bool
 }
 
 // noSearch is the spec of a request without criteria, sort, projection
@@ -96,7 +99,7 @@ func (s *Server) find(ctx context.Context, pattern string, sp *searchSpec) ([]st
 		if err != nil {
 			return nil, err
 		}
-		if filterSystem && isSystemPath(it.Path) {
+		if filterSystem && isSystemPath(it.Path) || sp.allow != nil && !sp.allow(it.Path) {
 			continue
 		}
 		if sp.criteria != nil && !sp.criteria.MatchItem(it) {
@@ -180,7 +183,8 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("invalid path"))
 		return
 	}
-	if err := ss.authorize(ctx, req, "get", path); err != nil {
+	nested, err := ss.authorizeNested(ctx, req, "get", path)
+	if err != nil {
 		ss.fail(req, err)
 		return
 	}
@@ -189,6 +193,11 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 	if err != nil {
 		ss.fail(req, err)
 		return
+	}
+	if nested {
+		only := *sp
+		only.allow = func(p string) bool { return ss.permitted("get", p) }
+		sp = &only
 	}
 	if !wildcard.HasWildcard(path) && !o.PathOnly && !o.CountOnly {
 		it, ok, err := ss.srv.view(ctx, path)

@@ -44,7 +44,11 @@ func (ss *session) recheckSubscriptions(id *security.Identity) {
 	ss.subsMu.Lock()
 	defer ss.subsMu.Unlock()
 	for _, sub := range ss.subs {
-		if !svc.Permitted(id, "on", sub.cs.pattern) {
+		permitted := svc.Permitted(id, "on", sub.cs.pattern)
+		if !permitted && sub.cs.key.nested {
+			permitted = svc.PermittedBelow(id, "on", nestedPrefix(sub.cs.pattern))
+		}
+		if !permitted {
 			ss.unsubscribe(sub)
 		}
 	}

@@ -2,6 +2,8 @@ package happn
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -249,4 +251,34 @@ func (ss *session) endIfAnonymous() {
 		ss.srv.log.Info("disconnecting a client that did not log in", "session", ss.id, "after", ss.srv.cfg.UnconfiguredSessionTimeout)
 		ss.endAsync("")
 	}
+}
+
+// authorizeNested is authorize for get and on, with nested permissions
+// (Config.AllowNestedPermissions): a path ending in "/**" that the
+// session may not read or subscribe to as a whole is allowed when it may
+// on some path below, and nested is then true: the caller must check each
+// path it reaches with permitted.
+func (ss *session) authorizeNested(ctx context.Context, req *protocol.Request, action, path string) (nested bool, err error) {
+	err = ss.authorize(ctx, req, action, path)
+	if err == nil || !ss.srv.cfg.AllowNestedPermissions || ss.srv.secure == nil || ss.onBehalfOf(req) != "" ||
+		!strings.HasSuffix(path, "/**") || isSystemPath(path) {
+		return false, err
+	}
+	var he *Error
+	if !errors.As(err, &he) || he.Code != 403 || he.Message != "unauthorized" {
+		return false, err
+	}
+	if !ss.srv.secure.PermittedBelow(ss.identity.Load(), action, nestedPrefix(path)) {
+		return false, err
+	}
+	return true, nil
+}
+
+// nestedPrefix is the path a nested "/**" request is below.
+func nestedPrefix(pattern string) string { return strings.TrimSuffix(pattern, "/**") }
+
+// permitted reports whether the session's permissions allow action on
+// path (no policy counted), for the paths a nested request reaches.
+func (ss *session) permitted(action, path string) bool {
+	return ss.srv.secure.Permitted(ss.identity.Load(), action, path)
 }

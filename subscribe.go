@@ -3,6 +3,7 @@ package happn
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -19,6 +20,10 @@ type chanKey struct {
 	channel string
 	depth   int
 	merge   bool
+	// nested: the session may not subscribe to the whole pattern, only
+	// to some paths below it (Config.AllowNestedPermissions); each event
+	// is checked.
+	nested bool
 }
 
 // channelState stands for one (session, channel) pair; a publication
@@ -58,7 +63,8 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("Bad channel "+channel+": expected /SET@<path>, /REMOVE@<path> or /ALL@<path>"))
 		return
 	}
-	if err := ss.authorize(ctx, req, "on", pattern); err != nil {
+	nested, err := ss.authorizeNested(ctx, req, "on", pattern)
+	if err != nil {
 		ss.fail(req, err)
 		return
 	}
@@ -72,7 +78,7 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	}
 	// The request shares its frame's memory; what a subscription keeps is
 	// cloned so that it does not pin the frame.
-	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge}
+	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: nested}
 	sub := ss.subscribe(key, action, key.channel[len(channel)-len(pattern):], bytes.Clone(o.Raw))
 
 	if !o.InitialCallback && !o.InitialEmit {
@@ -85,6 +91,9 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	if err != nil {
 		ss.fail(req, err)
 		return
+	}
+	if nested {
+		items = slices.DeleteFunc(items, func(it store.Item) bool { return !ss.permitted("on", it.Path) })
 	}
 	b := []byte{'['}
 	for i := range items {

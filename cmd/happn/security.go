@@ -27,6 +27,7 @@ type securityConfig struct {
 	CaseInsensitivePermissions            bool               `json:"caseInsensitivePermissions"`
 	CookieName                            string             `json:"cookieName"`
 	HTTPSCookie                           bool               `json:"httpsCookie"`
+	AllowNestedPermissions                bool               `json:"allowNestedPermissions"`
 	CookieDomain                          string             `json:"cookieDomain"`
 	AllowLogoutOverHTTP                   bool               `json:"allowLogoutOverHttp"`
 	UsernamesCaseInsensitive              bool               `json:"usernamesCaseInsensitive"`
@@ -49,6 +50,7 @@ func (sc securityConfig) apply(cfg *happn.Config) {
 	cfg.CaseInsensitivePermissions = sc.CaseInsensitivePermissions
 	cfg.CookieName = sc.CookieName
 	cfg.HTTPSCookie = sc.HTTPSCookie
+	cfg.AllowNestedPermissions = sc.AllowNestedPermissions
 	cfg.CookieDomain = sc.CookieDomain
 	cfg.AllowLogoutOverHTTP = sc.AllowLogoutOverHTTP
 	cfg.UsernamesCaseInsensitive = sc.UsernamesCaseInsensitive
