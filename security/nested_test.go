@@ -1,6 +1,10 @@
 package security
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/happn-go/happn/internal/wildcard"
+)
 
 func TestGlobCanExtend(t *testing.T) {
 	for _, tc := range []struct {
@@ -50,4 +54,26 @@ func TestAllowsBelow(t *testing.T) {
 	if cs.AllowsBelow("get", "/mixed/case/") || !cs.AllowsBelow("get", "/Mixed/Case/") {
 		t.Error("a case-sensitive checker folded case")
 	}
+}
+
+// FuzzGlobCanExtend checks globCanExtend against its definition: pattern
+// matches some string starting with prefix exactly when some head of the
+// pattern matches the whole prefix (the rest of the pattern can always
+// match something).
+func FuzzGlobCanExtend(f *testing.F) {
+	for _, s := range [][2]string{{"/a/*/b", "/a/x/"}, {"*", ""}, {"/a", "/a/"}, {"a*b*c", "abxb"}, {"**", "/"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, prefix string) {
+		if len(pattern) > 64 || len(prefix) > 64 {
+			return
+		}
+		want := false
+		for k := 0; k <= len(pattern) && !want; k++ {
+			want = wildcard.Match(pattern[:k], prefix)
+		}
+		if got := globCanExtend(pattern, prefix); got != want {
+			t.Fatalf("globCanExtend(%q, %q) = %v, want %v", pattern, prefix, got, want)
+		}
+	})
 }
