@@ -84,6 +84,13 @@ type Config struct {
 	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
 	// it answers 403. Default false.
 	AllowLogoutOverHTTP bool
+	// Authenticators check the passwords of users whose AuthType names
+	// them, against another system (happn-3's authProviders; see
+	// security.Authenticator); DefaultAuthType is the auth type of users
+	// without one. Default: every password is checked against its hash
+	// in the directory.
+	Authenticators  map[string]security.Authenticator
+	DefaultAuthType string
 	// AllowNestedPermissions lets a session get or subscribe to a path
 	// ending in "/**" when it may do so on some path below it, though
 	// not on the whole: it then reaches only the paths below that it may

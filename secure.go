@@ -49,6 +49,8 @@ func (s *Server) setupSecurity(ctx context.Context) error {
 		DisableDefaultAdminNetworkConnections: cfg.DisableDefaultAdminNetworkConnections,
 		CaseInsensitivePermissions:            cfg.CaseInsensitivePermissions,
 		CookieName:                            cfg.CookieName,
+		Authenticators:                        cfg.Authenticators,
+		DefaultAuthType:                       cfg.DefaultAuthType,
 		HTTPSCookie:                           cfg.HTTPSCookie,
 		CookieDomain:                          cfg.CookieDomain,
 		AllowLogoutOverHTTP:                   cfg.AllowLogoutOverHTTP,

@@ -75,6 +75,10 @@ type User struct {
 	// Groups are the groups the user belongs to (read), or, on an
 	// upsert, groups to add it to.
 	Groups []string `json:"groups,omitempty"`
+	// AuthType names the Config.Authenticators entry that checks the
+	// user's password (happn-3's authType); "" means
+	// Config.DefaultAuthType. An upsert with "" keeps the old one.
+	AuthType string `json:"authType,omitempty"`
 }
 
 // Group is a named set of permissions that users are linked to.
@@ -97,6 +101,7 @@ type userRecord struct {
 	CustomData  json.RawMessage `json:"custom_data,omitempty"`
 	PublicKey   string          `json:"publicKey,omitempty"`
 	Permissions Permissions     `json:"permissions,omitempty"`
+	AuthType    string          `json:"authType,omitempty"`
 }
 
 // groupRecord is a group as stored.
@@ -133,6 +138,7 @@ func (d *directory) user(r *userRecord) User {
 		PublicKey:   r.PublicKey,
 		Permissions: clonePermissions(r.Permissions),
 		Groups:      slices.Clone(d.links[r.Username]),
+		AuthType:    r.AuthType,
 	}
 }
 

@@ -45,7 +45,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Identity, error
 	if c.Token != "" {
 		return s.tokenLogin(req)
 	}
-	return s.credentialsLogin(req)
+	return s.credentialsLogin(ctx, req)
 }
 
 func (s *Service) adminOverNetwork(username string, req LoginRequest) bool {
@@ -53,7 +53,7 @@ func (s *Service) adminOverNetwork(username string, req LoginRequest) bool {
 }
 
 // credentialsLogin is a password or digest login.
-func (s *Service) credentialsLogin(req LoginRequest) (*Identity, error) {
+func (s *Service) credentialsLogin(ctx context.Context, req LoginRequest) (*Identity, error) {
 	c := req.Credentials
 	now := time.Now()
 	if s.lock.locked(c.Username, now) {
@@ -85,6 +85,22 @@ func (s *Service) credentialsLogin(req LoginRequest) (*Identity, error) {
 	if u == nil {
 		DummyVerify()
 		return fail()
+	}
+	a, err := s.authenticator(u)
+	if err != nil {
+		s.log.Error("login refused", "user", u.Username, "err", err)
+		return nil, systemError("authentication failed")
+	}
+	if a != nil {
+		ok, err := a.Authenticate(ctx, u.Username, c.Password)
+		if err != nil {
+			s.log.Warn("authenticator failed", "user", u.Username, "type", u.AuthType, "err", err)
+			return nil, systemError("authentication failed")
+		}
+		if !ok {
+			return fail()
+		}
+		return s.loggedIn(d, u, req, nil)
 	}
 	ok, rehash, err := s.verify(u.Hash, c.Password)
 	if err != nil {

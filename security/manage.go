@@ -37,6 +37,9 @@ func (s *Service) upsertUser(ctx context.Context, u User, quiet bool) (User, err
 	if err := u.Permissions.Validate(); err != nil {
 		return User{}, err
 	}
+	if !knownAuthType(s.cfg, u.AuthType) {
+		return User{}, fmt.Errorf("security: user %q: auth type %q is not in Authenticators", u.Username, u.AuthType)
+	}
 	if len(u.CustomData) > 0 && !json.Valid(u.CustomData) {
 		return User{}, fmt.Errorf("security: custom_data of %q is not JSON", u.Username)
 	}
@@ -75,6 +78,9 @@ func (s *Service) upsertUser(ctx context.Context, u User, quiet bool) (User, err
 	}
 	if u.Permissions != nil {
 		rec.Permissions = Merge(rec.Permissions, u.Permissions)
+	}
+	if u.AuthType != "" {
+		rec.AuthType = u.AuthType
 	}
 	err := s.commit(ctx, func(nd *directory) error {
 		nd.users[u.Username] = rec

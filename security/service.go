@@ -68,6 +68,12 @@ type Config struct {
 	// CookieName is the cookie of the session token. Default
 	// DefaultCookieName.
 	CookieName string
+	// Authenticators check the passwords of users whose User.AuthType
+	// names them (happn-3's authProviders); DefaultAuthType is the auth
+	// type of users without one. Default: the directory's own password
+	// hashes (DirectoryAuthType) for everyone.
+	Authenticators  map[string]Authenticator
+	DefaultAuthType string
 	// HTTPSCookie tells browsers that log in over TLS (or through a
 	// proxy that says X-Forwarded-Proto: https or wss) to keep the token
 	// in CookieName + "_https" rather than CookieName (happn-3's
@@ -157,6 +163,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.NonceTTL <= 0 {
 		cfg.NonceTTL = 60 * time.Second
+	}
+	if t := cfg.DefaultAuthType; !knownAuthType(cfg, t) {
+		return nil, fmt.Errorf("security: DefaultAuthType %q is not in Authenticators", t)
 	}
 	if cfg.Lockout.Attempts <= 0 {
 		cfg.Lockout.Attempts = 4
