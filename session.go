@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/happn-go/happn/internal/ids"
 	"github.com/happn-go/happn/internal/protocol"
@@ -22,6 +23,8 @@ type session struct {
 	id   string
 	conn transport.Conn
 	info transport.Info
+	// connected is when the client connected.
+	connected time.Time
 
 	// busy is held while a request is being handled, so that end can wait
 	// for the request in flight.
@@ -57,7 +60,7 @@ type session struct {
 var legacyProtocol = protocol.ProtocolLegacy
 
 func newSession(s *Server, c transport.Conn) *session {
-	ss := &session{srv: s, id: ids.UUID(), conn: c, info: c.Info()}
+	ss := &session{srv: s, id: ids.UUID(), conn: c, info: c.Info(), connected: time.Now()}
 	ss.protocol.Store(&legacyProtocol)
 	ss.wire.Store(happn4Ref)
 	ss.alive.Store(true)
