@@ -91,6 +91,11 @@ type Config struct {
 	// in the directory.
 	Authenticators  map[string]security.Authenticator
 	DefaultAuthType string
+	// OnActivity, when set on a secure server, is called with every
+	// authorization decision, on the goroutine of the session deciding
+	// (happn-3's logSessionActivity, as a hook: store or log them as
+	// you see fit). It must return quickly.
+	OnActivity func(Activity)
 	// AllowNestedPermissions lets a session get or subscribe to a path
 	// ending in "/**" when it may do so on some path below it, though
 	// not on the whole: it then reaches only the paths below that it may

@@ -313,6 +313,13 @@ func (ss *session) dispatch(ctx context.Context, req *protocol.Request) {
 // action on path. Server records under /_SYSTEM are never reachable over
 // a connection, whatever the provider says.
 func (ss *session) authorize(ctx context.Context, req *protocol.Request, action, path string) error {
+	err := ss.checkAccess(ctx, req, action, path)
+	ss.reportActivity(action, path, err)
+	return err
+}
+
+// checkAccess is authorize without the Config.OnActivity report.
+func (ss *session) checkAccess(ctx context.Context, req *protocol.Request, action, path string) error {
 	if ss.srv.secure != nil {
 		// A socket that never logged in is refused (and dropped) first.
 		if err := ss.authorizeSecure(ctx, ss.onBehalfOf(req), action, path); err != nil {

@@ -259,19 +259,40 @@ func (ss *session) endIfAnonymous() {
 // on some path below, and nested is then true: the caller must check each
 // path it reaches with permitted.
 func (ss *session) authorizeNested(ctx context.Context, req *protocol.Request, action, path string) (nested bool, err error) {
-	err = ss.authorize(ctx, req, action, path)
-	if err == nil || !ss.srv.cfg.AllowNestedPermissions || ss.srv.secure == nil || ss.onBehalfOf(req) != "" ||
+	err = ss.checkAccess(ctx, req, action, path)
+	if err != nil && ss.nestedAllowed(req, action, path, err) {
+		nested, err = true, nil
+	}
+	ss.reportActivity(action, path, err)
+	return nested, err
+}
+
+// nestedAllowed reports whether a request refused by err is allowed by
+// nested permissions.
+func (ss *session) nestedAllowed(req *protocol.Request, action, path string, err error) bool {
+	if !ss.srv.cfg.AllowNestedPermissions || ss.srv.secure == nil || ss.onBehalfOf(req) != "" ||
 		!strings.HasSuffix(path, "/**") || isSystemPath(path) {
-		return false, err
+		return false
 	}
 	var he *Error
 	if !errors.As(err, &he) || he.Code != 403 || he.Message != "unauthorized" {
-		return false, err
+		return false
 	}
-	if !ss.srv.secure.PermittedBelow(ss.identity.Load(), action, nestedPrefix(path)) {
-		return false, err
+	return ss.srv.secure.PermittedBelow(ss.identity.Load(), action, nestedPrefix(path))
+}
+
+// reportActivity hands an authorization decision of a secure server to
+// Config.OnActivity.
+func (ss *session) reportActivity(action, path string, err error) {
+	fn := ss.srv.cfg.OnActivity
+	if fn == nil || ss.srv.secure == nil {
+		return
 	}
-	return true, nil
+	a := Activity{SessionID: ss.id, Username: ss.username(), Action: action, Path: path, Authorized: err == nil, Time: time.Now()}
+	if err != nil {
+		a.Reason = err.Error()
+	}
+	fn(a)
 }
 
 // nestedPrefix is the path a nested "/**" request is below.

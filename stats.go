@@ -74,3 +74,17 @@ func (s *Server) Sessions() []SessionInfo {
 	slices.SortFunc(out, func(a, b SessionInfo) int { return a.Connected.Compare(b.Connected) })
 	return out
 }
+
+// Activity is one authorization decision of a secure server
+// (Config.OnActivity).
+type Activity struct {
+	SessionID string
+	Username  string
+	// Action is get, set, on or remove (count is authorized as get).
+	Action string
+	Path   string
+	// Authorized reports the decision; Reason is the refusal's error.
+	Authorized bool
+	Reason     string
+	Time       time.Time
+}
