@@ -176,6 +176,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 	}
 	var value float64
 	path := req.Path
+	actor := ev.actor // the closure below escapes; ev must not
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
@@ -186,7 +187,7 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		}
 		data, v, err := incrementGauge(old, gauge.Str, by.Float())
 		value = v
-		return store.Change{Data: data, ModifiedBy: ev.actor}, err
+		return store.Change{Data: data, ModifiedBy: actor}, err
 	})
 	if err != nil {
 		ss.fail(req, err)
