@@ -112,7 +112,8 @@ func (s *Service) AuthorizeOnBehalfOf(ctx context.Context, id *Identity, usernam
 	if _, ok := d.users[username]; !ok {
 		return refuse("on behalf of user does not exist")
 	}
-	if !s.checkerFor(&sessionState{svc: s, user: username, policy: &Policy{}}).Allowed(action, path) {
+	if !s.checkerFor(&sessionState{svc: s, user: username, policy: &Policy{}}).Allowed(action, path) &&
+		!s.lookupAllows(d, username, action, path) {
 		return refuse("")
 	}
 	return nil
@@ -160,6 +161,9 @@ func (st *sessionState) decide(action, path string) bool {
 		return v
 	}
 	v := st.checker.Allowed(action, path)
+	if !v && st.policy.Permissions == nil {
+		v = st.svc.lookupAllows(st.svc.dir.Load(), st.user, action, path)
+	}
 	if st.decisions == nil {
 		st.decisions = make(map[decisionKey]bool)
 	} else if len(st.decisions) >= maxDecisions {

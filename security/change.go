@@ -8,7 +8,7 @@ type Change struct {
 	// Event is happn-3's name for it ("whatHappnd"): "upsert-user",
 	// "delete-user", "upsert-group", "delete-group", "link-group",
 	// "unlink-group", "permission-upserted", "permission-removed",
-	// "token-revoked".
+	// "token-revoked", "lookup-table-changed", "lookup-permission-changed".
 	Event string
 	// Data is happn-3's "changedData" for the event.
 	Data json.RawMessage

@@ -118,14 +118,20 @@ type directory struct {
 	users  map[string]*userRecord
 	groups map[string]*groupRecord
 	links  map[string][]string // username → sorted group names
+	// Lookup tables (lookup.go): both maps are copied, not changed, by a
+	// change.
+	tables  map[string][]string     // table → sorted paths
+	lookups map[string][]lookupRule // group → its lookup permissions
 }
 
 func (d *directory) clone() *directory {
 	return &directory{
-		gen:    d.gen + 1,
-		users:  maps.Clone(d.users),
-		groups: maps.Clone(d.groups),
-		links:  maps.Clone(d.links),
+		gen:     d.gen + 1,
+		users:   maps.Clone(d.users),
+		groups:  maps.Clone(d.groups),
+		links:   maps.Clone(d.links),
+		tables:  d.tables,
+		lookups: d.lookups,
 	}
 }
 
@@ -203,6 +209,31 @@ func loadDirectory(ctx context.Context, st store.Store) (*directory, error) {
 				return nil, fmt.Errorf("security: corrupt user record %s", it.Path)
 			}
 			d.users[rest] = &u
+		case strings.HasPrefix(it.Path, lookupRoot):
+			table, path, ok := strings.Cut(it.Path[len(lookupRoot):], "/")
+			if !ok {
+				return nil, fmt.Errorf("security: corrupt lookup table record %s", it.Path)
+			}
+			if d.tables == nil {
+				d.tables = make(map[string][]string)
+			}
+			d.tables[table] = append(d.tables[table], path)
+		case strings.HasPrefix(it.Path, lookupPermRoot):
+			group, _, _ := strings.Cut(it.Path[len(lookupPermRoot):], "/")
+			var rec struct{ Permissions []LookupPermission }
+			if err := json.Unmarshal(it.Data, &rec); err != nil {
+				return nil, fmt.Errorf("security: corrupt lookup permissions record %s", it.Path)
+			}
+			for _, p := range rec.Permissions {
+				r, err := compileLookup(p)
+				if err != nil {
+					return nil, fmt.Errorf("security: lookup permission in %s: %w", it.Path, err)
+				}
+				if d.lookups == nil {
+					d.lookups = make(map[string][]lookupRule)
+				}
+				d.lookups[group] = append(d.lookups[group], r)
+			}
 		case strings.HasPrefix(it.Path, groupRoot):
 			var g groupRecord
 			name := it.Path[len(groupRoot):]
@@ -215,6 +246,9 @@ func loadDirectory(ctx context.Context, st store.Store) (*directory, error) {
 	for u, gs := range d.links {
 		slices.Sort(gs)
 		d.links[u] = gs
+	}
+	for _, paths := range d.tables {
+		slices.Sort(paths)
 	}
 	return d, nil
 }

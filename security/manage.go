@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -325,6 +326,15 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 			return err
 		}
 		delete(nd.groups, name)
+		if rules := nd.lookups[name]; rules != nil {
+			for _, r := range rules {
+				if _, err := s.st.Delete(ctx, lookupPermKey(name, r.Table)); err != nil {
+					return err
+				}
+			}
+			nd.lookups = maps.Clone(nd.lookups)
+			delete(nd.lookups, name)
+		}
 		return nil
 	})
 	if err != nil {
