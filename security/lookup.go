@@ -48,7 +48,7 @@ const (
 	lookupPermRoot = securityRoot + "/_PERMISSIONS/_LOOKUP/"
 )
 
-func lookupPathKey(table, path string) string { return lookupRoot + table + "/" + path }
+func lookupPathKey(table, path string) string  { return lookupRoot + table + "/" + path }
 func lookupPermKey(group, table string) string { return lookupPermRoot + group + "/" + table }
 
 // captureRef is a "{{$N}}" in a lookup permission's path.
