@@ -1,6 +1,8 @@
 package happn
 
 import (
+	"encoding/json"
+
 	"github.com/happn-go/happn/pubsub"
 	"github.com/tidwall/gjson"
 )
@@ -49,11 +51,41 @@ func (s *Server) forward(ev *event) {
 	}
 }
 
+// securityChangedPath is the path of the notices that tell the other
+// nodes the security data changed in the store they share: they reload
+// it. It is never delivered to subscribers.
+const securityChangedPath = "/_SYSTEM/_SECURITY/_CHANGED"
+
+// forwardSecurityChange tells the other nodes that this one changed the
+// security data (event is the Change's), for them to reload it.
+func (s *Server) forwardSecurityChange(event string) {
+	b := s.cfg.Broker
+	if b == nil {
+		return
+	}
+	data, _ := json.Marshal(map[string]string{"event": event})
+	p := &pubsub.Publication{Origin: s.name, Action: pubsub.Set, Path: securityChangedPath, Data: data, ID: s.name + "-security"}
+	if err := b.Publish(s.ctx, p); err != nil {
+		s.log.Warn("broker: security change not passed on to the other nodes", "event", event, "error", err)
+	}
+}
+
 // deliverRemote delivers an event from another node to this node's
 // subscribers.
 func (s *Server) deliverRemote(p *pubsub.Publication) {
 	if p.Origin == s.name || s.closed.Load() {
 		return
+	}
+	if p.Path == securityChangedPath {
+		if s.secure != nil {
+			if err := s.secure.Reload(s.ctx); err != nil {
+				s.log.Error("reloading the security data after another node's change", "origin", p.Origin, "error", err)
+			}
+		}
+		return
+	}
+	if isSystemPath(p.Path) {
+		return // no server publishes these
 	}
 	if p.Action != pubsub.Set && p.Action != pubsub.Remove {
 		s.log.Warn("broker: event with an unknown action ignored", "action", p.Action, "origin", p.Origin)

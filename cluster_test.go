@@ -8,6 +8,7 @@ import (
 
 	"github.com/happn-go/happn"
 	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store/memstore"
 )
 
 // clusterNode starts a server named name on hub and returns it with a
@@ -268,4 +269,50 @@ func asJSONString(s string) string {
 	var out string
 	json.Unmarshal(b, &out)
 	return out
+}
+
+// TestBrokerCarriesSecurityChanges: secure servers that share a store and
+// a broker see each other's security changes at once: permissions,
+// deleted users and revoked tokens.
+func TestBrokerCarriesSecurityChanges(t *testing.T) {
+	hub := &pubsub.Hub{}
+	st := memstore.New()
+	node := func(name string) (*happn.Server, string) {
+		cfg := secureConfig()
+		cfg.Name, cfg.Store, cfg.Broker = name, st, hub.Broker()
+		return secureServer(t, cfg)
+	}
+	srvA, _ := node("node-a")
+	_, baseB := node("node-b")
+	ctx := secCtx(t)
+	alice := secDial(t, baseB, happn.WithCredentials("alice", "alice-pw"))
+	rita := secDial(t, baseB, happn.WithCredentials("rita", "rita-pw"))
+	if _, err := alice.Get(ctx, "/shared/x"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A permission removed on node A no longer allows on node B.
+	if err := srvA.Security().RemoveGroupPermission(ctx, "editors", "/shared/*", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Get(ctx, "/shared/x"); !errors.Is(err, happn.ErrUnauthorized) {
+		t.Fatalf("alice on node B after node A removed her permission: %v", err)
+	}
+
+	// A user deleted on node A is disconnected from node B.
+	if err := srvA.Security().DeleteUser(ctx, "rita"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "rita's session on node B to end", func() bool {
+		_, err := rita.Get(ctx, "/shared/x")
+		return err != nil
+	})
+
+	// A token revoked on node A is refused by node B.
+	if err := srvA.Security().RevokeToken(ctx, alice.Token(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Set(ctx, "/users/alice/x", 1); err == nil {
+		t.Fatal("node B served a token node A revoked")
+	}
 }

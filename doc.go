@@ -44,7 +44,8 @@
 // subscribers. Across servers, delivery is asynchronous and
 // acknowledgements are counted on the publisher's server only. Sharing
 // events does not share data: servers that share a broker should share a
-// Store too.
+// Store too; secure ones then tell each other, through the broker, to
+// reload the security data one of them changed.
 //
 // # Clients
 //

@@ -13,6 +13,9 @@ import (
 // user, a revoked token). It runs while the directory is locked: it only
 // queues frames and starts session endings.
 func (s *Server) securityChanged(ch security.Change) {
+	if !ch.Reloaded {
+		defer s.forwardSecurityChange(ch.Event)
+	}
 	var data []byte
 	if ch.Notify {
 		payload := struct {

@@ -13,7 +13,10 @@ import (
 // fans out, to its own subscribers, what arrives from the others.
 //
 // A server without a Broker (the default) delivers to its own
-// subscribers only. Nodes that share a Broker should share their data
+// subscribers only. Secure servers also pass, as a publication on
+// /_SYSTEM/_SECURITY/_CHANGED that is never delivered to clients, a
+// notice that they changed the security data, for the others to reload
+// it from the store they share. Nodes that share a Broker should share their data
 // too (one store behind them all), or a client reading after an event
 // may not find the item on its own node.
 //

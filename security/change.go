@@ -19,6 +19,10 @@ type Change struct {
 	// End, when not empty, asks the server to end the sessions concerned
 	// with this server-side-disconnect reason.
 	End string
+	// Reloaded marks the changes Reload announces: they were made
+	// elsewhere and read back from the store ("directory-reloaded", or
+	// "delete-user" for users that have gone).
+	Reloaded bool
 
 	users    map[string]bool // the users whose sessions are concerned
 	parentID string          // for token-revoked: the sessions descended from this login
