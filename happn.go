@@ -202,8 +202,10 @@ func (s *Server) Name() string { return s.name }
 func (s *Server) Store() store.Store { return s.store }
 
 // Handler returns the server's HTTP handler: the websocket endpoint at
-// /primus (and below), GET /ping, GET /version, GET /primus/spec and our
-// browser client at GET /browser_client.
+// /primus (and below), GET /ping, GET /version, GET /primus/spec, our
+// browser client at GET /browser_client, and the Primus client API that
+// happn-3's browser client fetches at GET /browser_primus.js (and
+// /primus/primus.js).
 func (s *Server) Handler() http.Handler {
 	s.handlerOnce.Do(func() {
 		mux := http.NewServeMux()
@@ -215,6 +217,8 @@ func (s *Server) Handler() http.Handler {
 			w.Write([]byte("pong"))
 		})
 		mux.Handle(browserclient.Path, browserclient.Handler())
+		mux.Handle(browserclient.PrimusPath, browserclient.PrimusHandler())
+		mux.Handle(browserclient.PrimusLibraryPath, browserclient.PrimusHandler())
 		mux.HandleFunc("GET /version", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"version":"` + Version + `"}`))

@@ -8,6 +8,13 @@
 // happn-3's API (create, set, get, on, off, ...). Its own comment block is the
 // user documentation; compat/browser/run.js drives it in headless Chromium.
 //
+// PrimusHandler serves primus.js at /browser_primus.js and /primus/primus.js:
+// happn-3's own browser client fetches the Primus library from there on the
+// server it connects to. It is not the Primus library but our implementation
+// of the part of Primus' client API and protocol that client uses (open,
+// write, end, destroy, the events it listens to, heartbeats, reconnect with
+// backoff); compat/browser/happn3-client.js tests happn-3's client with it.
+//
 // Caching: Handler answers with a strong ETag (a hash of the file) and
 // Cache-Control: no-cache. Browsers may keep the file but must revalidate it on
 // every page load; while it is unchanged that costs one request and a 304 with

@@ -9,15 +9,32 @@ import (
 // Path is where a happn server mounts Handler, as happn-3 does.
 const Path = "/browser_client"
 
+// PrimusPath is where happn-3's browser client looks for the Primus
+// library, on the server it connects to; PrimusLibraryPath is Primus' own
+// path for it.
+const (
+	PrimusPath        = "/browser_primus.js"
+	PrimusLibraryPath = "/primus/primus.js"
+)
+
 //go:embed happn-client.js
 var script []byte
 
-// etag is a strong validator derived from the content, so it changes exactly
-// when the embedded file does (and is stable across restarts and replicas).
-var etag = func() string {
-	sum := sha256.Sum256(script)
+//go:embed primus.js
+var primusScript []byte
+
+// etag and primusETag are strong validators derived from the content, so
+// they change exactly when the embedded file does (and are stable across
+// restarts and replicas).
+var (
+	etag       = contentETag(script)
+	primusETag = contentETag(primusScript)
+)
+
+func contentETag(b []byte) string {
+	sum := sha256.Sum256(b)
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}()
+}
 
 // Script returns a copy of the embedded JavaScript client.
 func Script() []byte {

@@ -12,12 +12,23 @@ import (
 // comment for why). Other methods get 405. It ignores the request path, so
 // mount it at Path. The handler is stateless and safe for concurrent use.
 func Handler() http.Handler {
-	return scriptHandler{}
+	return scriptHandler{script, etag}
 }
 
-type scriptHandler struct{}
+// PrimusHandler serves, as Handler serves the client, the Primus
+// client API that happn-3's own browser client needs (primus.js: our
+// code, over the browser's WebSocket, not the Primus library). Mount it
+// at PrimusPath and PrimusLibraryPath.
+func PrimusHandler() http.Handler {
+	return scriptHandler{primusScript, primusETag}
+}
 
-func (scriptHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+type scriptHandler struct {
+	body []byte
+	etag string
+}
+
+func (sh scriptHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -26,10 +37,10 @@ func (scriptHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/javascript; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("ETag", etag)
+	h.Set("ETag", sh.etag)
 	h.Set("X-Content-Type-Options", "nosniff")
 	// ServeContent does the conditional-request work (If-None-Match with weak
 	// comparison, lists and "*"), HEAD and Content-Length. The zero modtime
 	// keeps Last-Modified out: the ETag is the only validator.
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(script))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(sh.body))
 }

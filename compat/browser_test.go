@@ -115,7 +115,16 @@ func runBrowserHarness(t *testing.T, args ...string) {
 	if os.Getenv("HAPPN_BROWSER_VERBOSE") == "1" {
 		args = append(args, "--verbose") // the page's console, and stacks of failures
 	}
-	p := startNode(t, 4*time.Minute, "", args...)
+	runChromiumHarness(t, 4*time.Minute, "", args...)
+}
+
+// runChromiumHarness runs a node harness that prints PASS/FAIL/SKIP lines
+// and a summary, prints "browser: <counts><suffix>" for CI's log, and
+// fails the test on a failed check, a bad exit or nothing passed. It
+// returns the number of skipped checks.
+func runChromiumHarness(t *testing.T, timeout time.Duration, suffix string, args ...string) (skipped int) {
+	t.Helper()
+	p := startNode(t, timeout, "", args...)
 	var counts []string
 	for line := range p.lines {
 		if !strings.HasPrefix(line, "PASS ") {
@@ -129,7 +138,7 @@ func runBrowserHarness(t *testing.T, args ...string) {
 	if counts == nil {
 		t.Fatalf("the browser harness printed no summary (exit: %v)", err)
 	}
-	line := fmt.Sprintf("browser: %s passed, %s failed, %s skipped", counts[1], counts[2], counts[3])
+	line := fmt.Sprintf("browser: %s passed, %s failed, %s skipped%s", counts[1], counts[2], counts[3], suffix)
 	fmt.Println(line)
 	if counts[2] != "0" || err != nil {
 		t.Fatalf("%s (exit: %v)", line, err)
@@ -137,6 +146,8 @@ func runBrowserHarness(t *testing.T, args ...string) {
 	if counts[1] == "0" {
 		t.Fatal("no browser check passed: the harness ran nothing")
 	}
+	skipped, _ = strconv.Atoi(counts[3])
+	return skipped
 }
 
 // restartable is a Go server that can be stopped and started again on the

@@ -1,0 +1,232 @@
+'use strict';
+// happn3-client.js — drives happn-3's OWN browser client (13.12.1, as a real happn-3 server serves
+// it at /browser_client, fetched at run time, never stored in this repository) in headless Chromium
+// against a happn server, and prints one PASS/FAIL line per check plus a summary.
+//
+//   node compat/browser/happn3-client.js --url http://127.0.0.1:55000
+//        [--secure-url http://127.0.0.1:55001 --password X]  [--chromium /usr/bin/chromium]
+//        [--restart-url URL]   a POST restarts the --url server on its port (reconnect check)
+//
+// The page loads only happn-3's client: as in a page written for happn-3, the client fetches
+// <server>/browser_primus.js itself when it connects. Events are caused by the real happn-3 node
+// client, so they are proved to cross from a foreign client into the page.
+
+const http = require('node:http');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    'secure-url': { type: 'string' },
+    password: { type: 'string' },
+    'restart-url': { type: 'string' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+  },
+});
+if (!args.url) {
+  console.error('usage: node compat/browser/happn3-client.js --url URL [--secure-url URL --password X]');
+  process.exit(2);
+}
+
+// happn3ClientScript starts a real happn-3 server just long enough to fetch the browser client it
+// serves.
+async function happn3ClientScript() {
+  const Happn = require('happn-3');
+  const port = await new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const server = await Happn.service.create({ port, host: '127.0.0.1' });
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/browser_client`);
+    if (res.status !== 200) throw new Error(`happn-3 /browser_client answered ${res.status}`);
+    return await res.text();
+  } finally {
+    await server.stop({ reconnect: false });
+  }
+}
+
+function startStatic(clientScript) {
+  const page = '<!doctype html><html><head><meta charset="utf-8"><script src="/happn3-client.js"></script></head><body></body></html>';
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url, 'http://x').pathname;
+    if (pathname === '/happn3-client.js') {
+      res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8' });
+      return res.end(clientScript);
+    }
+    if (pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(page);
+    }
+    res.writeHead(404);
+    res.end('not found');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const checks = [];
+function check(name, fn) {
+  checks.push({ name, fn });
+}
+
+function eq(got, want, what) {
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  }
+}
+
+check('Primus comes from the server: /browser_primus.js is loaded and defines Primus', async ({ page }) => {
+  const r = await page.evaluate(async (url) => {
+    window.c = await HappnClient.create({ config: { url } });
+    const scripts = performance.getEntriesByType('resource').map((e) => e.name);
+    return { primus: typeof window.Primus, scripts, status: window.c.status };
+  }, args.url);
+  eq(r.primus, 'function', 'typeof Primus');
+  if (!r.scripts.some((s) => s === args.url + '/browser_primus.js')) throw new Error('scripts loaded: ' + r.scripts.join(', '));
+});
+
+check('set, get, wildcard get, search, count and remove', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    const c = window.c;
+    const set = await c.set('/h3browser/a', { n: 1, name: 'a' });
+    await c.set('/h3browser/b', { n: 2, name: 'b' });
+    const got = await c.get('/h3browser/a');
+    const all = await c.get('/h3browser/*');
+    const found = await c.get('/h3browser/*', { criteria: { n: { $gt: 1 } } });
+    const count = await c.count('/h3browser/*');
+    const removed = await c.remove('/h3browser/a');
+    const gone = await c.get('/h3browser/a');
+    return { set: set.n, got: got.name, all: all.length, found: found.map((i) => i.name), count: count.value, removed: removed.removed, gone };
+  });
+  eq(r, { set: 1, got: 'a', all: 2, found: ['b'], count: 2, removed: 1, gone: null }, 'results');
+});
+
+check('events a happn-3 node client causes reach the page', async ({ page, other }) => {
+  await page.evaluate(async () => {
+    window.events = [];
+    await window.c.on('/h3browser/events/*', { event_type: 'set' }, (data, meta) => window.events.push({ data, path: meta.path }));
+  });
+  await other.set('/h3browser/events/1', { from: 'node' });
+  const events = await page.evaluate(async () => {
+    for (let i = 0; i < 100 && window.events.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    return window.events;
+  });
+  eq(events, [{ data: { from: 'node' }, path: '/h3browser/events/1' }], 'events');
+});
+
+check('a secure login with username and password gets a session and its token', async ({ page }) => {
+  if (!args['secure-url']) return 'skip';
+  const r = await page.evaluate(
+    async ({ url, password }) => {
+      const s = await HappnClient.create({ config: { url, username: '_ADMIN', password } });
+      const item = await s.set('/h3browser/secure', { ok: true });
+      const out = { user: s.session.user.username, token: typeof s.session.token, ok: item.ok };
+      await s.disconnect();
+      let refused = null;
+      try {
+        await HappnClient.create({ config: { url, username: '_ADMIN', password: 'wrong' } });
+      } catch (e) {
+        refused = e.name || String(e);
+      }
+      return Object.assign(out, { refused });
+    },
+    { url: args['secure-url'], password: args.password }
+  );
+  eq(r, { user: '_ADMIN', token: 'string', ok: true, refused: 'AccessDenied' }, 'secure session');
+});
+
+check('after the server restarts the client reconnects, logs in again and its subscription works', async ({ page }) => {
+  if (!args['restart-url']) return 'skip';
+  await page.evaluate(async (url) => {
+    window.r = await HappnClient.create({ config: { url } });
+    window.reEvents = [];
+    window.reconnected = 0;
+    window.r.onEvent('reconnect-successful', () => window.reconnected++);
+    await window.r.on('/h3browser/re/*', { event_type: 'set' }, (data) => window.reEvents.push(data));
+  }, args.url);
+  const res = await fetch(args['restart-url'], { method: 'POST' });
+  if (res.status !== 200) throw new Error('restart answered ' + res.status);
+  await page.evaluate(async () => {
+    for (let i = 0; i < 300 && window.reconnected === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    if (window.reconnected === 0) throw new Error('no reconnect-successful within 15 s');
+  });
+  const Happn = require('happn-3');
+  const u = new URL(args.url);
+  const fresh = await Happn.client.create({ protocol: 'http', host: u.hostname, port: Number(u.port) });
+  try {
+    await fresh.set('/h3browser/re/1', { after: 'restart' });
+  } finally {
+    await fresh.disconnect().catch(() => {});
+  }
+  const events = await page.evaluate(async () => {
+    for (let i = 0; i < 100 && window.reEvents.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await window.r.disconnect();
+    return window.reEvents;
+  });
+  eq(events, [{ after: 'restart' }], 'events after the restart');
+});
+
+check('disconnect ends the connection', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    await window.c.disconnect();
+    return window.c.status;
+  });
+  if (r !== 3 && r !== 6 && r !== 'DISCONNECTED') eq(typeof r, 'number', 'status after disconnect');
+});
+
+async function main() {
+  const script = await happn3ClientScript();
+  const statik = await startStatic(script);
+  const base = `http://127.0.0.1:${statik.address().port}`;
+  const { chromium } = require('playwright-core');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'happn3-browser-client-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: args.chromium,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  const Happn = require('happn-3');
+  const u = new URL(args.url);
+  const other = await Happn.client.create({ protocol: 'http', host: u.hostname, port: Number(u.port) });
+  const results = { pass: 0, fail: 0, skip: 0 };
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.log('page error: ' + e.message));
+    await page.goto(base + '/');
+    for (const c of checks) {
+      try {
+        const outcome = await c.fn({ page, other });
+        if (outcome === 'skip') {
+          results.skip++;
+          console.log(`SKIP ${c.name}`);
+          continue;
+        }
+        results.pass++;
+        console.log(`PASS ${c.name}`);
+      } catch (e) {
+        results.fail++;
+        console.log(`FAIL ${c.name}: ${(e && e.message ? e.message : String(e)).split('\n')[0]}`);
+      }
+    }
+  } finally {
+    await other.disconnect().catch(() => {});
+    await context.close().catch(() => {});
+    statik.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  console.log(`summary: ${results.pass} passed, ${results.fail} failed, ${results.skip} skipped`);
+  return results.fail === 0 && results.pass > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error('happn-3 browser client harness: ' + (e && e.stack ? e.stack : e));
+    process.exit(1);
+  }
+);

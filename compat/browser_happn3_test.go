@@ -1,0 +1,34 @@
+package compat
+
+import (
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/happn-go/happn"
+)
+
+// TestHappn3BrowserClient runs happn-3's own browser client (13.12.1, as a
+// real happn-3 serves it at /browser_client, fetched at run time) in
+// headless Chromium against Go servers, through
+// compat/browser/happn3-client.js: the client fetches /browser_primus.js
+// from our server, then data calls, events from the happn-3 node client,
+// a secure login, a reconnect after the server restarts.
+func TestHappn3BrowserClient(t *testing.T) {
+	requireNode(t)
+	requireChromium(t)
+	insecure := startRestartable(t, happn.Config{})
+	password := "happn3-browser-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	sec := secureServer(t, password)
+	control := httptest.NewServer(harnessControl(insecure, sec))
+	t.Cleanup(control.Close)
+
+	skipped := runChromiumHarness(t, 3*time.Minute, " (happn-3's own browser client)",
+		"browser/happn3-client.js", "--chromium", chromiumPath,
+		"--url", insecure.url(), "--secure-url", sec.url, "--password", password,
+		"--restart-url", control.URL+"/restart")
+	if skipped != 0 {
+		t.Fatalf("%d checks skipped: every check has what it needs here", skipped)
+	}
+}
