@@ -9,8 +9,9 @@ import (
 	"github.com/happn-go/happn"
 )
 
-// TestHappn3BrowserClient runs happn-3's own browser client (13.12.1, as a
-// real happn-3 serves it at /browser_client, fetched at run time) in
+// TestHappn3BrowserClient runs happn-3's own browser client (13.12.1 and
+// 12.1.10, as a real happn-3 serves it at /browser_client, fetched at run
+// time) in
 // headless Chromium against Go servers, through
 // compat/browser/happn3-client.js: the client fetches /browser_primus.js
 // from our server, then data calls, events from the happn-3 node client,
@@ -24,11 +25,13 @@ func TestHappn3BrowserClient(t *testing.T) {
 	control := httptest.NewServer(harnessControl(insecure, sec))
 	t.Cleanup(control.Close)
 
-	skipped := runChromiumHarness(t, 3*time.Minute, " (happn-3's own browser client)",
-		"browser/happn3-client.js", "--chromium", chromiumPath,
-		"--url", insecure.url(), "--secure-url", sec.url, "--password", password,
-		"--restart-url", control.URL+"/restart")
-	if skipped != 0 {
-		t.Fatalf("%d checks skipped: every check has what it needs here", skipped)
+	for _, version := range []string{"v13", "v12"} {
+		skipped := runChromiumHarness(t, 3*time.Minute, " (happn-3 "+version+"'s own browser client)",
+			"browser/happn3-client.js", "--chromium", chromiumPath, "--version", version,
+			"--url", insecure.url(), "--secure-url", sec.url, "--password", password,
+			"--restart-url", control.URL+"/restart")
+		if skipped != 0 {
+			t.Fatalf("%s: %d checks skipped: every check has what it needs here", version, skipped)
+		}
 	}
 }

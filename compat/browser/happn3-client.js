@@ -1,11 +1,12 @@
 'use strict';
-// happn3-client.js — drives happn-3's OWN browser client (13.12.1, as a real happn-3 server serves
+// happn3-client.js — drives happn-3's OWN browser client (13.12.1 or 12.1.10, as a real happn-3 server serves
 // it at /browser_client, fetched at run time, never stored in this repository) in headless Chromium
 // against a happn server, and prints one PASS/FAIL line per check plus a summary.
 //
 //   node compat/browser/happn3-client.js --url http://127.0.0.1:55000
 //        [--secure-url http://127.0.0.1:55001 --password X]  [--chromium /usr/bin/chromium]
 //        [--restart-url URL]   a POST restarts the --url server on its port (reconnect check)
+//        [--version v12]       happn-3 12.1.10's browser client instead of 13.12.1's
 //
 // The page loads only happn-3's client: as in a page written for happn-3, the client fetches
 // <server>/browser_primus.js itself when it connects. Events are caused by the real happn-3 node
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     'secure-url': { type: 'string' },
     password: { type: 'string' },
     'restart-url': { type: 'string' },
+    version: { type: 'string', default: 'v13' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -34,7 +36,9 @@ if (!args.url) {
 // happn3ClientScript starts a real happn-3 server just long enough to fetch the browser client it
 // serves.
 async function happn3ClientScript() {
-  const Happn = require('happn-3');
+  const pkg = { v13: 'happn-3', v12: 'happn-3-v12' }[args.version];
+  if (!pkg) throw new Error(`unknown --version ${args.version} (want v13 or v12)`);
+  const Happn = require(pkg);
   const port = await new Promise((resolve) => {
     const s = http.createServer().listen(0, '127.0.0.1', () => {
       const p = s.address().port;
@@ -69,6 +73,9 @@ function startStatic(clientScript) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+// Every path this run writes is under its own prefix, so that runs do not see each other's data.
+const P = `/h3browser/${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
 const checks = [];
 function check(name, fn) {
   checks.push({ name, fn });
@@ -91,40 +98,40 @@ check('Primus comes from the server: /browser_primus.js is loaded and defines Pr
 });
 
 check('set, get, wildcard get, search, count and remove', async ({ page }) => {
-  const r = await page.evaluate(async () => {
+  const r = await page.evaluate(async (P) => {
     const c = window.c;
-    const set = await c.set('/h3browser/a', { n: 1, name: 'a' });
-    await c.set('/h3browser/b', { n: 2, name: 'b' });
-    const got = await c.get('/h3browser/a');
-    const all = await c.get('/h3browser/*');
-    const found = await c.get('/h3browser/*', { criteria: { n: { $gt: 1 } } });
-    const count = await c.count('/h3browser/*');
-    const removed = await c.remove('/h3browser/a');
-    const gone = await c.get('/h3browser/a');
+    const set = await c.set(P + '/data/a', { n: 1, name: 'a' });
+    await c.set(P + '/data/b', { n: 2, name: 'b' });
+    const got = await c.get(P + '/data/a');
+    const all = await c.get(P + '/data/*');
+    const found = await c.get(P + '/data/*', { criteria: { n: { $gt: 1 } } });
+    const count = await c.count(P + '/data/*');
+    const removed = await c.remove(P + '/data/a');
+    const gone = await c.get(P + '/data/a');
     return { set: set.n, got: got.name, all: all.length, found: found.map((i) => i.name), count: count.value, removed: removed.removed, gone };
-  });
+  }, P);
   eq(r, { set: 1, got: 'a', all: 2, found: ['b'], count: 2, removed: 1, gone: null }, 'results');
 });
 
 check('events a happn-3 node client causes reach the page', async ({ page, other }) => {
-  await page.evaluate(async () => {
+  await page.evaluate(async (P) => {
     window.events = [];
-    await window.c.on('/h3browser/events/*', { event_type: 'set' }, (data, meta) => window.events.push({ data, path: meta.path }));
-  });
-  await other.set('/h3browser/events/1', { from: 'node' });
+    await window.c.on(P + '/events/*', { event_type: 'set' }, (data, meta) => window.events.push({ data, path: meta.path }));
+  }, P);
+  await other.set(P + '/events/1', { from: 'node' });
   const events = await page.evaluate(async () => {
     for (let i = 0; i < 100 && window.events.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     return window.events;
   });
-  eq(events, [{ data: { from: 'node' }, path: '/h3browser/events/1' }], 'events');
+  eq(events, [{ data: { from: 'node' }, path: P + '/events/1' }], 'events');
 });
 
 check('a secure login with username and password gets a session and its token', async ({ page }) => {
   if (!args['secure-url']) return 'skip';
   const r = await page.evaluate(
-    async ({ url, password }) => {
+    async ({ url, password, P }) => {
       const s = await HappnClient.create({ config: { url, username: '_ADMIN', password } });
-      const item = await s.set('/h3browser/secure', { ok: true });
+      const item = await s.set(P + '/secure', { ok: true });
       const out = { user: s.session.user.username, token: typeof s.session.token, ok: item.ok };
       await s.disconnect();
       let refused = null;
@@ -135,20 +142,20 @@ check('a secure login with username and password gets a session and its token', 
       }
       return Object.assign(out, { refused });
     },
-    { url: args['secure-url'], password: args.password }
+    { url: args['secure-url'], password: args.password, P }
   );
   eq(r, { user: '_ADMIN', token: 'string', ok: true, refused: 'AccessDenied' }, 'secure session');
 });
 
 check('after the server restarts the client reconnects, logs in again and its subscription works', async ({ page }) => {
   if (!args['restart-url']) return 'skip';
-  await page.evaluate(async (url) => {
+  await page.evaluate(async ({ url, P }) => {
     window.r = await HappnClient.create({ config: { url } });
     window.reEvents = [];
     window.reconnected = 0;
     window.r.onEvent('reconnect-successful', () => window.reconnected++);
-    await window.r.on('/h3browser/re/*', { event_type: 'set' }, (data) => window.reEvents.push(data));
-  }, args.url);
+    await window.r.on(P + '/re/*', { event_type: 'set' }, (data) => window.reEvents.push(data));
+  }, { url: args.url, P });
   const res = await fetch(args['restart-url'], { method: 'POST' });
   if (res.status !== 200) throw new Error('restart answered ' + res.status);
   await page.evaluate(async () => {
@@ -159,7 +166,7 @@ check('after the server restarts the client reconnects, logs in again and its su
   const u = new URL(args.url);
   const fresh = await Happn.client.create({ protocol: 'http', host: u.hostname, port: Number(u.port) });
   try {
-    await fresh.set('/h3browser/re/1', { after: 'restart' });
+    await fresh.set(P + '/re/1', { after: 'restart' });
   } finally {
     await fresh.disconnect().catch(() => {});
   }
