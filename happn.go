@@ -205,7 +205,7 @@ func (s *Server) Store() store.Store { return s.store }
 // /primus (and below), GET /ping, GET /version, GET /primus/spec, our
 // browser client at GET /browser_client, and the Primus client API that
 // happn-3's browser client fetches at GET /browser_primus.js (and
-// /primus/primus.js).
+// /primus/primus.js), with the signer it fetches at GET /browser_crypto.js.
 func (s *Server) Handler() http.Handler {
 	s.handlerOnce.Do(func() {
 		mux := http.NewServeMux()
@@ -219,6 +219,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(browserclient.Path, browserclient.Handler())
 		mux.Handle(browserclient.PrimusPath, browserclient.PrimusHandler())
 		mux.Handle(browserclient.PrimusLibraryPath, browserclient.PrimusHandler())
+		mux.Handle(browserclient.CryptoPath, browserclient.CryptoHandler())
 		mux.HandleFunc("GET /version", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"version":"` + Version + `"}`))

@@ -13,7 +13,9 @@
 // server it connects to. It is not the Primus library but our implementation
 // of the part of Primus' client API and protocol that client uses (open,
 // write, end, destroy, the events it listens to, heartbeats, reconnect with
-// backoff); compat/browser/happn3-client.js tests happn-3's client with it.
+// backoff); CryptoHandler serves crypto.js at /browser_crypto.js, the
+// synchronous RSA-SHA256 signer that client uses for key-pair logins.
+// compat/browser/happn3-client.js tests happn-3's client with both.
 //
 // Caching: Handler answers with a strong ETag (a hash of the file) and
 // Cache-Control: no-cache. Browsers may keep the file but must revalidate it on

@@ -17,11 +17,18 @@ const (
 	PrimusLibraryPath = "/primus/primus.js"
 )
 
+// CryptoPath is where happn-3's browser client looks for its signing
+// library, for key-pair (digest) logins.
+const CryptoPath = "/browser_crypto.js"
+
 //go:embed happn-client.js
 var script []byte
 
 //go:embed primus.js
 var primusScript []byte
+
+//go:embed crypto.js
+var cryptoScript []byte
 
 // etag and primusETag are strong validators derived from the content, so
 // they change exactly when the embedded file does (and are stable across
@@ -29,6 +36,7 @@ var primusScript []byte
 var (
 	etag       = contentETag(script)
 	primusETag = contentETag(primusScript)
+	cryptoETag = contentETag(cryptoScript)
 )
 
 func contentETag(b []byte) string {

@@ -23,6 +23,13 @@ func PrimusHandler() http.Handler {
 	return scriptHandler{primusScript, primusETag}
 }
 
+// CryptoHandler serves, likewise, the signer happn-3's own browser client
+// needs for key-pair logins (crypto.js: our code: RSASSA-PKCS1-v1_5 with
+// SHA-256, synchronous, as that client calls it). Mount it at CryptoPath.
+func CryptoHandler() http.Handler {
+	return scriptHandler{cryptoScript, cryptoETag}
+}
+
 type scriptHandler struct {
 	body []byte
 	etag string

@@ -7,6 +7,8 @@
 //        [--secure-url http://127.0.0.1:55001 --password X]  [--chromium /usr/bin/chromium]
 //        [--restart-url URL]   a POST restarts the --url server on its port (reconnect check)
 //        [--version v12]       happn-3 12.1.10's browser client instead of 13.12.1's
+//        [--digest-user U --digest-key priv.pem --digest-pub pub.pem]
+//                              a --secure-url user with that RSA key pair (key-pair login check)
 //
 // The page loads only happn-3's client: as in a page written for happn-3, the client fetches
 // <server>/browser_primus.js itself when it connects. Events are caused by the real happn-3 node
@@ -25,6 +27,9 @@ const { values: args } = parseArgs({
     password: { type: 'string' },
     'restart-url': { type: 'string' },
     version: { type: 'string', default: 'v13' },
+    'digest-user': { type: 'string' },
+    'digest-key': { type: 'string' },
+    'digest-pub': { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -145,6 +150,26 @@ check('a secure login with username and password gets a session and its token', 
     { url: args['secure-url'], password: args.password, P }
   );
   eq(r, { user: '_ADMIN', token: 'string', ok: true, refused: 'AccessDenied' }, 'secure session');
+});
+
+check('a key-pair (digest) login signs with /browser_crypto.js from the server', async ({ page }) => {
+  if (!args['secure-url'] || !args['digest-user']) return 'skip';
+  const r = await page.evaluate(
+    async ({ url, username, privateKey, publicKey }) => {
+      const s = await HappnClient.create({ config: { url, username, privateKey, publicKey, loginType: 'digest' } });
+      const out = { user: s.session.user.username, crypto: typeof window.Crypto, scripts: performance.getEntriesByType('resource').map((e) => e.name) };
+      await s.disconnect();
+      return out;
+    },
+    {
+      url: args['secure-url'],
+      username: args['digest-user'],
+      privateKey: fs.readFileSync(args['digest-key'], 'utf8'),
+      publicKey: fs.readFileSync(args['digest-pub'], 'utf8'),
+    }
+  );
+  eq(r.user, args['digest-user'], 'logged in as');
+  if (!r.scripts.some((s) => s === args['secure-url'] + '/browser_crypto.js')) throw new Error('scripts loaded: ' + r.scripts.join(', '));
 });
 
 check('after the server restarts the client reconnects, logs in again and its subscription works', async ({ page }) => {
