@@ -134,3 +134,42 @@ func TestRevalidationOverHTTP(t *testing.T) {
 		t.Fatalf("revalidation status = %d, want 304", second.StatusCode)
 	}
 }
+
+// TestHappn3Helpers: the Primus API and the signer happn-3's browser
+// client fetches are served like the client: JavaScript, their own
+// content ETags, 304 on a match.
+func TestHappn3Helpers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		body    []byte
+		marker  string
+	}{
+		{"primus", PrimusHandler(), primusScript, "root.Primus = Primus"},
+		{"crypto", CryptoHandler(), cryptoScript, "root.Crypto = Crypto"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tc.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+			res := rec.Result()
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 || !bytes.Equal(body, tc.body) || !strings.Contains(string(body), tc.marker) {
+				t.Fatalf("GET: %d, %d bytes", res.StatusCode, len(body))
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/javascript") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			tag := res.Header.Get("ETag")
+			if tag == "" || tag == etag {
+				t.Errorf("ETag %q: want its own, not the client's", tag)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			req.Header.Set("If-None-Match", tag)
+			rec = httptest.NewRecorder()
+			tc.handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusNotModified {
+				t.Errorf("If-None-Match its ETag: %d, want 304", rec.Code)
+			}
+		})
+	}
+}
