@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
@@ -30,11 +32,24 @@ func TestHappn3BrowserClient(t *testing.T) {
 	t.Cleanup(control.Close)
 
 	for _, version := range []string{"v13", "v12"} {
+		// A server per run that the harness stops for good.
+		term := startRestartable(t, happn.Config{})
+		stop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			defer cancel()
+			term.mu.Lock()
+			defer term.mu.Unlock()
+			if err := term.srv.Terminate(ctx); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		}))
+		t.Cleanup(stop.Close)
 		skipped := runChromiumHarness(t, 3*time.Minute, " (happn-3 "+version+"'s own browser client)",
 			"browser/happn3-client.js", "--chromium", chromiumPath, "--version", version,
 			"--url", insecure.url(), "--secure-url", sec.url, "--password", password,
 			"--restart-url", control.URL+"/restart",
-			"--digest-user", digestUser, "--digest-key", keys.privateFile, "--digest-pub", keys.pubFile)
+			"--digest-user", digestUser, "--digest-key", keys.privateFile, "--digest-pub", keys.pubFile,
+			"--terminate-server", term.url(), "--terminate-url", stop.URL)
 		if skipped != 0 {
 			t.Fatalf("%s: %d checks skipped: every check has what it needs here", version, skipped)
 		}

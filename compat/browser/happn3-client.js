@@ -6,6 +6,9 @@
 //   node compat/browser/happn3-client.js --url http://127.0.0.1:55000
 //        [--secure-url http://127.0.0.1:55001 --password X]  [--chromium /usr/bin/chromium]
 //        [--restart-url URL]   a POST restarts the --url server on its port (reconnect check)
+//        [--terminate-server URL --terminate-url URL]
+//                              a server that a POST to --terminate-url stops for good (its clients
+//                              must not reconnect)
 //        [--version v12]       happn-3 12.1.10's browser client instead of 13.12.1's
 //        [--digest-user U --digest-key priv.pem --digest-pub pub.pem]
 //                              a --secure-url user with that RSA key pair (key-pair login check)
@@ -26,6 +29,8 @@ const { values: args } = parseArgs({
     'secure-url': { type: 'string' },
     password: { type: 'string' },
     'restart-url': { type: 'string' },
+    'terminate-server': { type: 'string' },
+    'terminate-url': { type: 'string' },
     version: { type: 'string', default: 'v13' },
     'digest-user': { type: 'string' },
     'digest-key': { type: 'string' },
@@ -201,6 +206,40 @@ check('after the server restarts the client reconnects, logs in again and its su
     return window.reEvents;
   });
   eq(events, [{ after: 'restart' }], 'events after the restart');
+});
+
+check('a server stopping for good ends the session, with no reconnect', async ({ page }) => {
+  if (!args['terminate-url']) return 'skip';
+  await page.evaluate(async (url) => {
+    window.t = await HappnClient.create({ config: { url } });
+    window.tEvents = [];
+    for (const e of ['connection-ended', 'session-ended', 'reconnect-scheduled', 'reconnect-successful']) {
+      window.t.onEvent(e, () => window.tEvents.push(e));
+    }
+  }, args['terminate-server']);
+  // Count the sockets opened to that server from now on: a reconnect in the background would
+  // open one. (Other clients of the page may still be reconnecting to the restarted server.)
+  await page.evaluate((host) => {
+    window.newSockets = 0;
+    const WS = window.WebSocket;
+    window.WebSocket = class extends WS {
+      constructor(...a) {
+        super(...a);
+        if (new URL(a[0]).host === host) window.newSockets++;
+      }
+    };
+  }, new URL(args['terminate-server']).host);
+  const res = await fetch(args['terminate-url'], { method: 'POST' });
+  if (res.status !== 200) throw new Error('terminate answered ' + res.status);
+  const r = await page.evaluate(async () => {
+    for (let i = 0; i < 100 && !window.tEvents.includes('session-ended'); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 2000)); // time for a reconnect that must not come
+    return { events: window.tEvents, sockets: window.newSockets };
+  });
+  if (!r.events.includes('session-ended')) throw new Error('no session-ended: ' + JSON.stringify(r.events));
+  if (r.events.includes('reconnect-scheduled') || r.events.includes('reconnect-successful') || r.sockets !== 0) {
+    throw new Error('it tried to reconnect: ' + JSON.stringify(r));
+  }
 });
 
 check('disconnect ends the connection', async ({ page }) => {
