@@ -5,7 +5,7 @@
 //
 // It is not the Primus library: it is the part of its client API and wire
 // protocol that happn-3's client relies on, over the browser's WebSocket:
-//   new Primus(url, {manual, timeout, pingTimeout, strategy, reconnect: {retries, min, max}})
+//   new Primus(url, {manual, pathname, timeout, pingTimeout, strategy, reconnect: {retries, min, max}})
 //   .open() .write(data) .end() .destroy() .on/.once/.off/.removeListener/.emit, .readyState
 //   events: open, data, error, timeout, close, end, reconnect scheduled, reconnect,
 //           reconnected, reconnect timeout, reconnect failed
@@ -93,11 +93,12 @@
     delete this.timers[name];
   };
 
-  // socketURL turns the server's http(s) URL into its /primus websocket URL.
+  // socketURL turns the server's http(s) URL into its websocket URL: the
+  // same host, at options.pathname (default /primus), as Primus does.
   Primus.prototype.socketURL = function () {
     var u = new URL(this.url, root.location ? root.location.href : undefined);
     u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
-    if (u.pathname === '/' || u.pathname === '') u.pathname = '/primus';
+    u.pathname = this.options.pathname || '/primus';
     u.searchParams.set('_primuscb', Date.now() + '-' + this.attempt);
     return u.toString();
   };
