@@ -19,9 +19,8 @@
 
 const http = require('node:http');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { parseArgs } = require('node:util');
+const chromiumHarness = require('./chromium');
 
 const { values: args } = parseArgs({
   options: {
@@ -254,13 +253,8 @@ async function main() {
   const script = await happn3ClientScript();
   const statik = await startStatic(script);
   const base = `http://127.0.0.1:${statik.address().port}`;
-  const { chromium } = require('playwright-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'happn3-browser-client-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: args.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const browser = await chromiumHarness.launch(args.chromium);
+  const context = browser.context;
   const Happn = require('happn-3');
   const u = new URL(args.url);
   const other = await Happn.client.create({ protocol: 'http', host: u.hostname, port: Number(u.port) });
@@ -286,18 +280,10 @@ async function main() {
     }
   } finally {
     await other.disconnect().catch(() => {});
-    await context.close().catch(() => {});
+    await browser.close();
     statik.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
-  console.log(`summary: ${results.pass} passed, ${results.fail} failed, ${results.skip} skipped`);
-  return results.fail === 0 && results.pass > 0 ? 0 : 1;
+  return chromiumHarness.summary(results);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error('happn-3 browser client harness: ' + (e && e.stack ? e.stack : e));
-    process.exit(1);
-  }
-);
+chromiumHarness.run(main, 'happn-3 browser client harness');

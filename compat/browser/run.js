@@ -24,10 +24,10 @@
 
 const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
 const path = require('node:path');
 const assert = require('node:assert/strict');
 const { parseArgs } = require('node:util');
+const chromiumHarness = require('./chromium');
 
 const { values: args } = parseArgs({
   options: {
@@ -1126,22 +1126,8 @@ async function main() {
   console.log(`browser harness: server ${ctx.url}${ctx.secureUrl ? ', secure ' + ctx.secureUrl : ''}${args.reference ? ` (happn-3 ${ctx.referenceVersion} in-process)` : ''}`);
   console.log(`browser harness: client ${ctx.clientFile || ctx.clientUrl}`);
 
-  const { chromium } = require('playwright-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'happn-browser-harness-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: args.chromium,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromiumHarness.launch(args.chromium);
+  const context = browser.context;
 
   let other = null;
   const results = { pass: 0, fail: 0, skip: 0 };
@@ -1171,19 +1157,11 @@ async function main() {
     }
   } finally {
     if (other) await other.disconnect().catch(() => {});
-    await context.close().catch(() => {});
+    await browser.close();
     statik.close();
     if (ctx.reference) await ctx.reference.stopAll().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
-  console.log(`summary: ${results.pass} passed, ${results.fail} failed, ${results.skip} skipped`);
-  return results.fail === 0 && results.pass > 0 ? 0 : 1;
+  return chromiumHarness.summary(results);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error('browser harness: ' + (e && e.stack ? e.stack : e));
-    process.exit(1);
-  }
-);
+chromiumHarness.run(main, 'browser harness');
