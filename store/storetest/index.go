@@ -32,11 +32,19 @@ var indexChecks = []check{
 // indexer returns s as a store.Indexer, or skips the test.
 func indexer(t *testing.T, s store.Store) store.Indexer {
 	t.Helper()
-	ix, ok := s.(store.Indexer)
+	return optional[store.Indexer](t, s, "store.Indexer")
+}
+
+// optional returns s as the optional interface T (named name), or skips
+// the test: a store need not implement the optional interfaces, and the
+// checks of one it does not implement do not apply to it.
+func optional[T any](t *testing.T, s store.Store, name string) T {
+	t.Helper()
+	v, ok := s.(T)
 	if !ok {
-		t.Skip("not a store.Indexer")
+		t.Skip("the store does not implement " + name + " (optional)")
 	}
-	return ix
+	return v
 }
 
 // referenceLookup is what Lookup must return: the paths under prefix of
@@ -395,9 +403,7 @@ func testIndexContextAndClose(t *testing.T, open func() store.Store) {
 // it.
 func testIndexAfterReopen(t *testing.T, reopen func() store.Store) {
 	s := reopen()
-	if _, ok := s.(store.Indexer); !ok {
-		t.Skip("not a store.Indexer")
-	}
+	indexer(t, s)
 	r := rand.New(rand.NewPCG(5, 6))
 	write := func(n int) {
 		for range n {

@@ -31,11 +31,7 @@ var rangeChecks = []check{
 // rangeIndexer returns s as a store.RangeIndexer, or skips the test.
 func rangeIndexer(t *testing.T, s store.Store) store.RangeIndexer {
 	t.Helper()
-	rx, ok := s.(store.RangeIndexer)
-	if !ok {
-		t.Skip("not a store.RangeIndexer")
-	}
-	return rx
+	return optional[store.RangeIndexer](t, s, "store.RangeIndexer")
 }
 
 // boundJSON writes v as a JSON number that is not an integer (strconv's

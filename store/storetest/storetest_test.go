@@ -325,3 +325,32 @@ func TestSuitePassesMemstore(t *testing.T) {
 	// The control for TestSuiteCatchesBugs: the unbroken wrapper passes.
 	storetest.Run(t, func(t *testing.T) store.Store { return &wrapper{Store: memstore.New()} })
 }
+
+// plainStore hides every optional interface of the store it wraps: it
+// is what a third-party store with only store.Store's methods looks like.
+type plainStore struct{ store.Store }
+
+// TestSuitePassesAPlainStore: a store without the optional interfaces
+// (Indexer, RangeIndexer, Viewer) passes; their checks are skipped, not
+// failed, and every other check runs.
+func TestSuitePassesAPlainStore(t *testing.T) {
+	var skipped []string
+	t.Run("suite", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) store.Store {
+			t.Cleanup(func() {
+				if t.Skipped() {
+					skipped = append(skipped, t.Name())
+				}
+			})
+			return plainStore{memstore.New()}
+		})
+	})
+	if len(skipped) == 0 {
+		t.Fatal("no optional check was skipped for a store without the optional interfaces")
+	}
+	for _, name := range skipped {
+		if !strings.Contains(name, "Index") && !strings.Contains(name, "View") {
+			t.Errorf("%s was skipped: only the optional interfaces' checks may be", name)
+		}
+	}
+}

@@ -26,10 +26,7 @@ var updateChecks = []check{
 // testView checks the optional store.Viewer: View answers exactly as Get.
 func testView(t *testing.T, open func() store.Store) {
 	s := open()
-	v, ok := s.(store.Viewer)
-	if !ok {
-		t.Skip("the store does not implement store.Viewer")
-	}
+	v := optional[store.Viewer](t, s, "store.Viewer")
 	put(t, s, "/v", `{"a":1}`)
 	for _, p := range []string{"/v", "/missing"} {
 		got, gotOK, err := v.View(t.Context(), p)
