@@ -48,8 +48,14 @@ func connect(t *testing.T, ns *server.Server, opts ...nats.Option) *nats.Conn {
 // connection, and returns it with a websocket client of it.
 func node(t *testing.T, ns *server.Server, name string, opts natsbroker.Options) (*happn.Server, *happn.Client) {
 	t.Helper()
-	srv, err := happn.New(happn.Config{Name: name, Broker: natsbroker.New(connect(t, ns, nats.NoEcho()), opts)})
+	nc := connect(t, ns, nats.NoEcho())
+	srv, err := happn.New(happn.Config{Name: name, Broker: natsbroker.New(nc, opts)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The subscription reaches the NATS server asynchronously: until it
+	// has, another connection's messages would not be delivered to it.
+	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
@@ -209,6 +215,9 @@ func TestStop(t *testing.T) {
 	got := make(chan *pubsub.Publication, 10)
 	stop, err := br.Subscribe(func(p *pubsub.Publication) { got <- p })
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	pub := natsbroker.New(connect(t, ns), natsbroker.Options{Subject: "stop"})
