@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/happn-go/happn/internal/jsonobj"
 	"github.com/happn-go/happn/internal/protocol"
 	"github.com/happn-go/happn/pubsub"
 	"github.com/happn-go/happn/store"
@@ -137,7 +138,7 @@ type setUpdate struct {
 
 func (u *setUpdate) apply(cur *store.Item) (store.Change, error) {
 	if u.merge && cur != nil {
-		return store.Change{Data: mergeShallow(cur.Data, u.data), ModifiedBy: u.by}, nil
+		return store.Change{Data: jsonobj.MergeShallow(cur.Data, u.data), ModifiedBy: u.by}, nil
 	}
 	return store.Change{Data: u.data, ModifiedBy: u.by}, nil
 }
@@ -185,16 +186,19 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		if cur != nil {
 			old = cur.Data
 		}
-		data, v, err := incrementGauge(old, gauge.Str, by.Float())
+		data, v, err := jsonobj.IncrementGauge(old, gauge.Str, by.Float())
+		if err != nil {
+			return store.Change{}, dataError("cannot increment " + gauge.Str + ": " + err.Error())
+		}
 		value = v
-		return store.Change{Data: data, ModifiedBy: actor}, err
+		return store.Change{Data: data, ModifiedBy: actor}, nil
 	})
 	if err != nil {
 		ss.fail(req, err)
 		return
 	}
 	b := []byte(`{"value":`)
-	b = appendNumber(b, value)
+	b = jsonobj.AppendNumber(b, value)
 	b = append(b, `,"gauge":`...)
 	b = protocol.AppendString(b, gauge.Str)
 	ev.data = append(b, '}')
