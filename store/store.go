@@ -50,6 +50,11 @@ type Change struct {
 	Data json.RawMessage
 	// ModifiedBy is recorded as Item.ModifiedBy.
 	ModifiedBy string
+	// Created and Modified, when not zero, are recorded as the item's
+	// times (Unix milliseconds) instead of the current item's Created and
+	// now: an import (package happn3file) keeps the times its documents
+	// had. The server never sets them.
+	Created, Modified int64
 }
 
 // UpdateFunc computes the new value of a path from its current one.
@@ -77,7 +82,8 @@ type Store interface {
 
 	// Update atomically reads path, calls fn with the current item and
 	// writes the Change it returns. The store sets Created (kept from the
-	// current item, or now), Modified (now) and a new Revision, and
+	// current item, or now), Modified (now) and a new Revision (unless
+	// the Change gives Created or Modified), and
 	// returns the stored item. Once Update returns without error the write
 	// must survive the process being killed.
 	Update(ctx context.Context, path string, fn UpdateFunc) (Item, error)

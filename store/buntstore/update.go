@@ -101,6 +101,12 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 		if current != nil {
 			out.Created = current.Created
 		}
+		if change.Created != 0 {
+			out.Created = change.Created
+		}
+		if change.Modified != 0 {
+			out.Modified = change.Modified
+		}
 		if _, _, err := tx.Set(key, encodeRecord(&out), nil); err != nil {
 			return err
 		}

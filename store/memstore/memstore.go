@@ -185,8 +185,16 @@ func (s *Store) Update(ctx context.Context, path string, fn store.UpdateFunc) (s
 		modifiedBy: change.ModifiedBy,
 		revision:   s.rev + 1,
 	}
+	if change.Created != 0 {
+		r.created = change.Created
+	}
+	if change.Modified != 0 {
+		r.modified = change.Modified
+	}
 	if found {
-		r.created = old.rec.created
+		if change.Created == 0 {
+			r.created = old.rec.created
+		}
 		path = old.path // keep the key the tree already holds
 	} else {
 		// The caller's string may share a large buffer (a request frame):

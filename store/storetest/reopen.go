@@ -52,6 +52,13 @@ func testPersist(t *testing.T, reopen func() store.Store) {
 	write("", `{"empty":"path"}`, "bob")
 	write("/gone", `{}`, "")
 	write("/a", `{"a":2}`, "carol")
+	imported, err := s.Update(t.Context(), "/imported", func(*store.Item) (store.Change, error) {
+		return store.Change{Data: []byte(`{}`), Created: 1_600_000_000_000, Modified: 1_600_000_000_001}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want["/imported"] = imported
 	bulk(t, s, "/many/", 600)
 	if n, err := s.Delete(t.Context(), "/gone"); err != nil || n != 1 {
 		t.Fatalf("Delete = %d, %v", n, err)

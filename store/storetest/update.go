@@ -14,6 +14,7 @@ var updateChecks = []check{
 	{"GetMissing", testGetMissing},
 	{"UpdateCreate", testUpdateCreate},
 	{"UpdateReplace", testUpdateReplace},
+	{"UpdateGivenTimes", testUpdateGivenTimes},
 	{"RevisionStoreWide", testRevisionStoreWide},
 	{"UpdateFuncError", testUpdateFuncError},
 	{"DataOwnership", testDataOwnership},
@@ -116,6 +117,44 @@ func testUpdateReplace(t *testing.T, open func() store.Store) {
 		t.Errorf("second write returned %s; want the new data replacing (not merging) the old", show(second))
 	}
 	sameItem(t, "Get", mustGet(t, s, "/doc"), second)
+}
+
+// testUpdateGivenTimes checks Change.Created and Change.Modified: when
+// set they are recorded instead of the store's own times, each on its own.
+func testUpdateGivenTimes(t *testing.T, open func() store.Store) {
+	s := open()
+	times := func(created, modified int64) store.UpdateFunc {
+		return func(*store.Item) (store.Change, error) {
+			return store.Change{Data: []byte(`{"t":1}`), Created: created, Modified: modified}, nil
+		}
+	}
+	it, err := s.Update(t.Context(), "/imported", times(1_600_000_000_000, 1_600_000_000_500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Created != 1_600_000_000_000 || it.Modified != 1_600_000_000_500 {
+		t.Errorf("new item with given times: Created %d, Modified %d; want 1600000000000, 1600000000500", it.Created, it.Modified)
+	}
+	sameItem(t, "Get", mustGet(t, s, "/imported"), it)
+
+	// Only Modified given: Created is kept from the current item.
+	before := time.Now().UnixMilli()
+	it, err = s.Update(t.Context(), "/imported", times(0, 1_700_000_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Created != 1_600_000_000_000 || it.Modified != 1_700_000_000_000 {
+		t.Errorf("Modified given: Created %d, Modified %d; want 1600000000000, 1700000000000", it.Created, it.Modified)
+	}
+	// Only Created given: Modified is now.
+	it, err = s.Update(t.Context(), "/imported", times(1_500_000_000_000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Created != 1_500_000_000_000 || it.Modified < before || it.Modified > time.Now().UnixMilli() {
+		t.Errorf("Created given: Created %d, Modified %d; want 1500000000000 and now", it.Created, it.Modified)
+	}
+	sameItem(t, "Get", mustGet(t, s, "/imported"), it)
 }
 
 func testRevisionStoreWide(t *testing.T, open func() store.Store) {
