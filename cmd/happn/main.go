@@ -8,6 +8,7 @@
 //	go run ./cmd/happn -config happn.json    # settings from a file
 //	go run ./cmd/happn -secure -admin-password s3cr3t   # clients must log in
 //	go run ./cmd/happn -https                # TLS, self-signed certificate kept in ~/.happn-https-*
+//	go run ./cmd/happn -secure -import-happn3 /var/happn/data.db   # move a happn-3 server's data here, then exit
 //
 // Flags override the config file. SIGINT or SIGTERM stops the server
 // gracefully (clients reconnect when it comes back).
@@ -50,6 +51,7 @@ func run(args []string) error {
 	adminPassword := fs.String("admin-password", "", "password of the _ADMIN user (or env HAPPN_ADMIN_PASSWORD, which keeps it out of ps)")
 	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the server stops")
+	importFiles := fs.String("import-happn3", "", "import happn-3 data files (12.x nedb or 13.x loki; comma-separated) into the data file, then exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +117,13 @@ func run(args []string) error {
 	}
 	srv, err := happn.New(cfg)
 	if err != nil {
+		return err
+	}
+	if *importFiles != "" {
+		err := importHappn3(context.Background(), srv, *importFiles, logger)
+		if cerr := srv.Close(); err == nil {
+			err = cerr
+		}
 		return err
 	}
 

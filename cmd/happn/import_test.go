@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/happn-go/happn"
+)
+
+// happn3Hash is happn-3's PBKDF2 hash of "secret" (security's example).
+const happn3Hash = "pbkdf2$1000$ba8dad47d194ad40e16dd395a79add4ca04da66360f02244bc50fae1dbe080e05326e0e82e0f1991b527dc6a26158e49cd03b01e6fa47478ef57f1d84f3d3f81$d558f372d89239a632f069ad206a219208056902b89947a2bf548626f3a79f04eec205f987fe54790bd5a34faba4ffb2b0f3b4c38c410d0caee22bf222b24f5d"
+
+// TestImportHappn3Flag: -import-happn3 writes a happn-3 file's documents
+// and users into the data file and exits; the server then started on that
+// file serves them, and happn-3's user logs in with its old password.
+func TestImportHappn3Flag(t *testing.T) {
+	dir := t.TempDir()
+	h3 := filepath.Join(dir, "happn3.db")
+	lines := []string{
+		`{"_id":"/_SYSTEM/_NETWORK/_SETTINGS/NAME","data":{"value":"old"},"created":1,"modified":1}`,
+		`{"_id":"/app/a","data":{"a":1},"path":"/app/a","modifiedBy":"carol","created":1600000000000,"modified":1600000000500}`,
+		`{"_id":"/_SYSTEM/_SECURITY/_GROUP/readers","data":{"name":"readers"},"created":1,"modified":1}`,
+		`{"_id":"/_SYSTEM/_SECURITY/_PERMISSIONS/readers/get//app/{{w}}","data":{"action":"get","authorized":true,"path":"/app/*"},"created":1,"modified":1}`,
+		`{"_id":"/_SYSTEM/_SECURITY/_USER/carol","data":{"username":"carol","password":"` + happn3Hash + `"},"created":1,"modified":1}`,
+		`{"_id":"/_SYSTEM/_SECURITY/_USER/carol/_USER_GROUP/readers","data":{},"created":1,"modified":1}`,
+	}
+	if err := os.WriteFile(h3, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "happn.db")
+	args := []string{"-secure", "-admin-password", "admin-pw", "-data", data, "-log-level", "error", "-import-happn3", h3}
+	if err := run(args); err != nil {
+		t.Fatalf("happn %s: %v", strings.Join(args, " "), err)
+	}
+
+	srv, err := happn.New(happn.Config{Secure: true, AdminPassword: "admin-pw", DataPath: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := srv.LocalClient(ctx, happn.WithCredentials("carol", "secret"))
+	if err != nil {
+		t.Fatalf("carol's happn-3 password: %v", err)
+	}
+	defer c.Close()
+	it, err := c.Get(ctx, "/app/a")
+	if err != nil || it == nil || string(it.Data) != `{"a":1}` || it.Meta.Created != 1600000000000 || it.Meta.Modified != 1600000000500 {
+		t.Fatalf("Get(/app/a) = %+v, %v; want the imported document with its times", it, err)
+	}
+	if _, err := c.Set(ctx, "/app/a", map[string]int{"a": 2}); err == nil {
+		t.Error("carol may set /app/a; happn-3 only let her get it")
+	}
+	missing := filepath.Join(dir, "missing.db")
+	if err := run([]string{"-data", filepath.Join(dir, "other.db"), "-log-level", "error", "-import-happn3", missing}); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("importing a missing file: err = %v, want one naming it", err)
+	}
+}
