@@ -69,6 +69,8 @@ type Server struct {
 	handler     http.Handler
 	mux         *http.ServeMux // Handle adds routes to it
 	tls         *tls.Config    // nil for plain HTTP
+
+	counters counters // Stats
 }
 
 // New builds a server from cfg. It opens the store (the default one is a
@@ -103,6 +105,7 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:      cfg,
+		counters: counters{started: time.Now()},
 		log:      cfg.Logger,
 		store:    st,
 		sec:      cfg.Security,
@@ -375,6 +378,7 @@ func (s *Server) serveConn(c transport.Conn) {
 	s.sessions[ss.id] = ss
 	s.wg.Add(1)
 	s.mu.Unlock()
+	s.counters.connections.Add(1)
 	defer s.wg.Done()
 	defer s.dropSession(ss)
 	if d := s.cfg.UnconfiguredSessionTimeout; d > 0 {

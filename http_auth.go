@@ -156,6 +156,7 @@ func (s *Server) httpLogin(w http.ResponseWriter, r *http.Request) {
 		RemoteIP:  ip,
 	})
 	if err != nil {
+		s.counters.loginFailures.Add(1)
 		e := asError(wireError(err))
 		status := http.StatusInternalServerError
 		if e.Code == 401 || e.Message == "use of _ADMIN credentials over the network is disabled" {

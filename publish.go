@@ -118,6 +118,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 		}
 		return true
 	})
+	s.counters.events.Add(1)
 	if len(r.subs) == 0 {
 		return res
 	}
@@ -180,6 +181,10 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 			continue
 		}
 		res.Successful++
+	}
+	s.counters.deliveries.Add(uint64(res.Successful))
+	if res.Failed > 0 {
+		s.counters.undelivered.Add(uint64(res.Failed))
 	}
 	return res
 }

@@ -3,6 +3,7 @@ package happn
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -255,6 +256,7 @@ func (ss *session) response(req *protocol.Request) protocol.Response {
 
 // fail sends an error response to req.
 func (ss *session) fail(req *protocol.Request, err error) {
+	ss.srv.counters.errors.Add(1)
 	r := ss.response(req)
 	ss.send(ss.codec().AppendError(nil, r, *asError(err).wire()))
 }
@@ -278,31 +280,44 @@ func (ss *session) dispatch(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("Encrypted payloads are no longer supported"))
 		return
 	}
+	c := &ss.srv.counters
 	switch req.Action {
 	case protocol.ActionConfigureSession:
+		c.request(kindConfigure)
 		ss.configure(req)
 	case protocol.ActionDescribe:
+		c.request(kindDescribe)
 		ss.describe(req)
 	case protocol.ActionLogin:
+		c.request(kindLogin)
 		ss.login(ctx, req)
 	case protocol.ActionSet:
+		c.request(kindSet)
 		ss.set(ctx, req)
 	case protocol.ActionGet:
+		c.request(kindGet)
 		ss.get(ctx, req)
 	case protocol.ActionCount:
+		c.request(kindCount)
 		ss.count(ctx, req)
 	case protocol.ActionRemove:
+		c.request(kindRemove)
 		ss.remove(ctx, req)
 	case protocol.ActionOn:
+		c.request(kindOn)
 		ss.on(ctx, req)
 	case protocol.ActionOff:
+		c.request(kindOff)
 		ss.off(req)
 	case protocol.ActionAck:
+		c.request(kindAck)
 		ss.ack(req)
 	case protocol.ActionRequestNonce, protocol.ActionRevokeToken,
 		protocol.ActionDisconnectChildSessions, protocol.ActionChangePassword:
+		c.request(slices.Index(requestKinds[:], req.Action))
 		ss.securityAction(ctx, req)
 	default:
+		c.request(kindOther)
 		// happn-3 stays silent and the client times out after 60 s; an
 		// answer is kinder and costs nothing.
 		ss.fail(req, badRequest("unknown action: "+req.Action))

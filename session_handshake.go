@@ -78,6 +78,7 @@ func (ss *session) login(ctx context.Context, req *protocol.Request) {
 		Local:       ss.info.Local,
 	})
 	if err != nil {
+		ss.srv.counters.loginFailures.Add(1)
 		ss.fail(req, wireError(err))
 		return
 	}

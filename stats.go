@@ -13,6 +13,24 @@ type Stats struct {
 	// (subscriptions of one session on one channel with the same options
 	// share an entry).
 	Subscriptions int
+
+	// The counters below run from the server's start.
+
+	// Connections is how many clients have connected, in-process ones
+	// included.
+	Connections uint64
+	// Requests counts the requests received by action ("set", "get",
+	// "on", "login", …; "other" for unknown actions).
+	Requests map[string]uint64
+	// Errors is how many requests were answered with an error.
+	Errors uint64
+	// Events is how many events sets, removes and publishes published;
+	// Deliveries how many frames they sent to subscribers, and
+	// Undelivered how many they could not send (a subscriber too slow to
+	// read, or gone).
+	Events, Deliveries, Undelivered uint64
+	// LoginFailures counts refused logins, over websockets and HTTP.
+	LoginFailures uint64
 }
 
 // Stats returns a snapshot of the server's activity.
@@ -20,7 +38,22 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	n := len(s.sessions)
 	s.mu.Unlock()
-	return Stats{Sessions: n, Subscriptions: s.subs.Len()}
+	c := &s.counters
+	st := Stats{
+		Sessions:      n,
+		Subscriptions: s.subs.Len(),
+		Connections:   c.connections.Load(),
+		Requests:      make(map[string]uint64, len(requestKinds)),
+		Errors:        c.errors.Load(),
+		Events:        c.events.Load(),
+		Deliveries:    c.deliveries.Load(),
+		Undelivered:   c.undelivered.Load(),
+		LoginFailures: c.loginFailures.Load(),
+	}
+	for i, kind := range requestKinds {
+		st.Requests[kind] = c.requests[i].Load()
+	}
+	return st
 }
 
 // SessionInfo describes one connected client (Server.Sessions).

@@ -30,6 +30,9 @@ type fileConfig struct {
 	UnconfiguredSessionTimeout duration `json:"unconfiguredSessionTimeout"`
 	AcknowledgeTimeout         duration `json:"acknowledgeTimeout"`
 	DefaultDepth               int      `json:"defaultDepth"`
+	// Metrics is the HTTP path of the Prometheus metrics ("/metrics");
+	// empty serves none.
+	Metrics string `json:"metrics"`
 	// The secure-mode settings (see securityConfig).
 	securityConfig
 	// Transport mirrors happn-3's transport config: mode "https" with the
@@ -111,4 +114,11 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration must be a string or milliseconds, not %s", b)
 	}
 	return nil
+}
+
+// mount adds the routes the config asks for to srv's handler.
+func (fc fileConfig) mount(srv *happn.Server) {
+	if fc.Metrics != "" {
+		srv.HandlePublic(fc.Metrics, srv.MetricsHandler())
+	}
 }

@@ -8,6 +8,7 @@
 //	go run ./cmd/happn -config happn.json    # settings from a file
 //	go run ./cmd/happn -secure -admin-password s3cr3t   # clients must log in
 //	go run ./cmd/happn -https                # TLS, self-signed certificate kept in ~/.happn-https-*
+//	go run ./cmd/happn -metrics /metrics     # Prometheus metrics at http://host:55000/metrics
 //	go run ./cmd/happn -secure -import-happn3 /var/happn/data.db   # move a happn-3 server's data here, then exit
 //
 // Flags override the config file. SIGINT or SIGTERM stops the server
@@ -51,6 +52,7 @@ func run(args []string) error {
 	adminPassword := fs.String("admin-password", "", "password of the _ADMIN user (or env HAPPN_ADMIN_PASSWORD, which keeps it out of ps)")
 	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the server stops")
+	metrics := fs.String("metrics", "", `serve Prometheus metrics at this HTTP path ("/metrics"), without login`)
 	importFiles := fs.String("import-happn3", "", "import happn-3 data files (12.x nedb or 13.x loki; comma-separated) into the data file, then exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,6 +102,9 @@ func run(args []string) error {
 	if *production {
 		fc.Production = true
 	}
+	if set["metrics"] {
+		fc.Metrics = *metrics
+	}
 	if set["admin-password"] {
 		fc.AdminPassword = *adminPassword
 	} else if pw := os.Getenv("HAPPN_ADMIN_PASSWORD"); pw != "" && fc.AdminPassword == "" {
@@ -127,6 +132,7 @@ func run(args []string) error {
 		return err
 	}
 
+	fc.mount(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(fc.Addr) }()
 	logger.Info("happn listening", "addr", fc.Addr, "data", fc.Data, "name", srv.Name(), "secure", fc.Secure)
