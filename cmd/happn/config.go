@@ -45,12 +45,25 @@ type fileConfig struct {
 		CertPath string `json:"certPath"`
 		KeyPath  string `json:"keyPath"`
 	} `json:"transport"`
+
+	// notes are what a happn-3 config held that did not translate
+	// (fromHappn3), logged at start.
+	notes []string
 }
 
 func loadConfig(path string) (fileConfig, error) {
 	var fc fileConfig
 	b, err := os.ReadFile(path)
 	if err != nil {
+		return fc, err
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) == nil && isHappn3Config(top) {
+		fc, notes, err := fromHappn3(b)
+		fc.notes = notes
+		if err != nil {
+			err = fmt.Errorf("config %s: %w", path, err)
+		}
 		return fc, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))

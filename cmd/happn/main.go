@@ -116,6 +116,9 @@ func run(args []string) error {
 		return fmt.Errorf("bad log level %q", fc.LogLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	for _, note := range fc.notes {
+		logger.Warn("happn-3 config: "+note, "config", *configPath)
+	}
 	cfg, err := fc.config(logger)
 	if err != nil {
 		return err
