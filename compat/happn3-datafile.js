@@ -7,11 +7,14 @@
 // --secure it also creates users, groups, permissions, memberships and a lookup table through
 // happn-3's own security service.
 //
+// With --serve the server keeps running after that (until SIGTERM), for the test of the import
+// from a running server; the JSON then holds its "port".
+//
 // It prints one JSON object: what the server held at the end, read back through its data
 // service — {"items": [{path, data, created, modified}], "users": [...], "groups": [...]}
 // (items outside /_SYSTEM; users with the passwords given to them).
 //
-//   node compat/happn3-datafile.js --version v13 --file /tmp/h3.db [--secure]
+//   node compat/happn3-datafile.js --version v13 --file /tmp/h3.db [--secure] [--serve]
 
 const { parseArgs } = require('node:util');
 
@@ -20,6 +23,7 @@ const { values: args } = parseArgs({
     version: { type: 'string', default: 'v13' },
     file: { type: 'string' },
     secure: { type: 'boolean', default: false },
+    serve: { type: 'boolean', default: false },
   },
 });
 const modules = { v13: 'happn-3', v12: 'happn-3-v12' };
@@ -134,7 +138,8 @@ async function secondRun(port) {
   const out = { version: args.version, items: await dump(server) };
   if (args.secure) Object.assign(out, await securityDump(server), { probes });
   await c.disconnect();
-  await server.stop({ reconnect: false });
+  if (args.serve) out.port = port; // left running until SIGTERM
+  else await server.stop({ reconnect: false });
   return out;
 }
 
@@ -211,7 +216,8 @@ async function main() {
   await firstRun(port);
   const out = await secondRun(port);
   console.log(JSON.stringify(out));
-  process.exit(0);
+  if (!args.serve) process.exit(0);
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 main().catch((e) => {

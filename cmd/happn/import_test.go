@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,5 +58,56 @@ func TestImportHappn3Flag(t *testing.T) {
 	missing := filepath.Join(dir, "missing.db")
 	if err := run([]string{"-data", filepath.Join(dir, "other.db"), "-log-level", "error", "-import-happn3", missing}); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("importing a missing file: err = %v, want one naming it", err)
+	}
+}
+
+// TestImportHappn3FromURL: -import-happn3 with a server's URL reads the
+// documents over the protocol (here from a Go server, which speaks
+// happn-3's; compat's TestImportFromRunningHappn3 does it against a real
+// happn-3) and keeps their times.
+func TestImportHappn3FromURL(t *testing.T) {
+	src, err := happn.New(happn.Config{Secure: true, AdminPassword: "src-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx := context.Background()
+	admin, err := src.AdminClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*happn.Item{}
+	for _, p := range []string{"/a", "/b/c", "/b/d"} {
+		it, err := admin.Set(ctx, p, map[string]string{"p": p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = it
+	}
+	admin.Close()
+	hs := httptest.NewServer(src.Handler())
+	defer hs.Close()
+
+	data := filepath.Join(t.TempDir(), "happn.db")
+	u := strings.Replace(hs.URL, "http://", "http://_ADMIN@", 1)
+	t.Setenv("HAPPN3_PASSWORD", "src-pw")
+	if err := run([]string{"-data", data, "-log-level", "error", "-import-happn3", u}); err != nil {
+		t.Fatal(err)
+	}
+	dst, err := happn.New(happn.Config{DataPath: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	c, _ := dst.LocalClient(ctx)
+	defer c.Close()
+	for p, w := range want {
+		got, err := c.Get(ctx, p)
+		if err != nil || got == nil || string(got.Data) != string(w.Data) || got.Meta.Created != w.Meta.Created || got.Meta.Modified != w.Meta.Modified {
+			t.Errorf("Get(%s) = %+v, %v; want %+v", p, got, err, w)
+		}
+	}
+	if err := run([]string{"-data", filepath.Join(t.TempDir(), "x.db"), "-log-level", "error", "-import-happn3", strings.Replace(hs.URL, "http://", "http://_ADMIN:wrong@", 1)}); err == nil {
+		t.Error("a wrong password was accepted")
 	}
 }

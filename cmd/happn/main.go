@@ -53,7 +53,7 @@ func run(args []string) error {
 	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the server stops")
 	metrics := fs.String("metrics", "", `serve Prometheus metrics at this HTTP path ("/metrics"), without login`)
-	importFiles := fs.String("import-happn3", "", "import happn-3 data files (12.x nedb or 13.x loki; comma-separated) into the data file, then exit")
+	importFiles := fs.String("import-happn3", "", "import happn-3 data into the data file, then exit: data files (12.x nedb, 13.x loki) or a running server's URL (http://_ADMIN:pw@host:55000, or the password in $HAPPN3_PASSWORD); comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
