@@ -143,8 +143,13 @@ func TestSlowSubscriberDropPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if srv.Stats().Sessions != before {
+	st := srv.Stats()
+	if st.Sessions != before {
 		t.Fatal("the Drop policy disconnected the stalled client")
+	}
+	// Every event the stalled client did not get is counted, and only those.
+	if st.Undelivered == 0 || st.Deliveries+st.Undelivered != 400 {
+		t.Errorf("Deliveries %d + Undelivered %d, want 400 with some undelivered", st.Deliveries, st.Undelivered)
 	}
 }
 
