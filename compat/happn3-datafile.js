@@ -124,6 +124,9 @@ async function secondRun(port) {
   const server = await Happn.service.create(config(port));
   const c = await connect(port);
   await c.set('/import/after-restart', { r: true });
+  // More writes than a loki file's snapshotRollOverThreshold (1,000), so that 13.x writes a
+  // new snapshot mid-run; and more documents than a page of happn3file.Fetch.
+  for (let i = 0; i < 1100; i++) await c.set('/import/bulk/' + i, { i });
   await c.set('/import/merged', { w: 5 }, { merge: true });
   await c.increment('/import/counter', 'hits', 1);
   await c.remove('/import/many/4*');
@@ -215,8 +218,10 @@ async function main() {
   const port = 56000 + Math.floor(Math.random() * 900);
   await firstRun(port);
   const out = await secondRun(port);
-  console.log(JSON.stringify(out));
-  if (!args.serve) process.exit(0);
+  // Exit only once the line is out: a write to a full pipe completes later.
+  process.stdout.write(JSON.stringify(out) + '\n', () => {
+    if (!args.serve) process.exit(0);
+  });
   process.on('SIGTERM', () => process.exit(0));
 }
 

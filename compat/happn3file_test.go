@@ -59,11 +59,14 @@ func TestImportHappn3DataFiles(t *testing.T) {
 			t.Parallel()
 			file := filepath.Join(t.TempDir(), "happn3.db")
 			p := startNode(t, 90*time.Second, "", "happn3-datafile.js", "--version", version, "--file", file, "--secure")
+			line, err := p.waitLine(t.Context(), func(l string) bool { return strings.HasPrefix(l, `{"version"`) })
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := p.wait(); err != nil {
 				t.Fatalf("happn3-datafile.js: %v\n%s", err, p.output())
 			}
-			out := p.output()
-			want := parseExpect(t, out[strings.LastIndexByte(strings.TrimSpace(out), '\n')+1:])
+			want := parseExpect(t, line)
 			f, err := happn3file.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)

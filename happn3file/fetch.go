@@ -28,6 +28,7 @@ func Fetch(ctx context.Context, c *happn.Client) ([]Record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("happn3file: reading documents %d to %d: %w", skip, skip+fetchPage, err)
 		}
+		fresh := 0
 		for _, it := range items {
 			data, ok := objectData(it.Data)
 			if !ok || it.Meta.Path == "" {
@@ -42,9 +43,13 @@ func Fetch(ctx context.Context, c *happn.Client) ([]Record, error) {
 			}
 			at[r.Path] = len(out)
 			out = append(out, r)
+			fresh++
 		}
 		if len(items) < fetchPage {
 			break
+		}
+		if fresh == 0 {
+			return nil, fmt.Errorf("happn3file: the server answered documents %d to %d with ones already read: it does not page with skip", skip, skip+fetchPage)
 		}
 	}
 	slices.SortFunc(out, func(a, b Record) int { return strings.Compare(a.Path, b.Path) })
