@@ -20,6 +20,18 @@
 // "<path>.torn-<time>" and logged. Damage in the middle of the file makes
 // Open fail with ErrCorrupt rather than guess.
 //
+// # Backups
+//
+// Copying the file while the store is in use (cp, rsync, a filesystem
+// snapshot) gives a usable backup, with no need to stop the server:
+// opening the copy is like reopening the file after the process was killed
+// at the moment the copy reached its end, so it holds every write
+// acknowledged before the copy started (a write caught half-copied is
+// dropped as a torn tail). A compaction that renames a new file into
+// place during the copy does not change that: the copy keeps reading the
+// old file, which holds every write up to the rename. Copy only the data
+// file, not "<path>.lock".
+//
 // # Concurrency
 //
 // buntdb has a single read-write lock for the whole database. Point
