@@ -22,6 +22,7 @@ type callOptions struct {
 	consistency   int
 	hasConsist    bool
 	onPublished   func(PublishResult, error)
+	ttl           time.Duration
 
 	criteria any
 	fields   any
@@ -55,6 +56,15 @@ func collect(opts []Option) *callOptions {
 // Merge makes a Set merge the data into the stored object (shallowly)
 // instead of replacing it.
 func Merge() Option { return func(o *callOptions) { o.merge = true } }
+
+// TTL makes the document a Set, SetSibling or Increment writes expire d
+// after the write: the server then removes it and publishes a remove
+// event (its meta has "expired": true). A later Set without TTL makes the
+// document permanent again; an Increment without TTL keeps its expiry.
+// Expiry is ours, not happn-3's (its servers ignore the option); happn-3
+// clients use it against our server as {ttl: milliseconds}. It is
+// precise to the millisecond, and survives a restart of the server.
+func TTL(d time.Duration) Option { return func(o *callOptions) { o.ttl = d } }
 
 // NoPublish makes a Set or Remove store without publishing an event.
 func NoPublish() Option { return func(o *callOptions) { o.noPublish = true } }

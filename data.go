@@ -87,6 +87,11 @@ func (ss *session) set(ctx context.Context, req *protocol.Request) {
 // store handles a plain, merge or sibling set.
 func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) {
 	o := &req.Options
+	ttl, err := ttlOption(o.TTL)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
 	data := normalizeData(req.Data, o.NullValue)
 	path := req.Path
 	if o.SetType == "sibling" {
@@ -100,6 +105,9 @@ func (ss *session) store(ctx context.Context, req *protocol.Request, ev *event) 
 	ss.setUpdate = setUpdate{data: data, by: ev.actor, merge: o.Merge}
 	it, err := ss.srv.store.Update(ctx, path, ss.setUpdateFn)
 	ss.setUpdate = setUpdate{} // keeps no frame alive
+	if err == nil {
+		err = ss.srv.applyTTL(ctx, path, ttl, false)
+	}
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -175,13 +183,18 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		ss.fail(req, dataError("invalid increment counter field name, must be a string"))
 		return
 	}
+	ttl, err := ttlOption(req.Options.TTL)
+	if err != nil {
+		ss.fail(req, err)
+		return
+	}
 	var value float64
 	path := req.Path
 	actor := ev.actor // the closure below escapes; ev must not
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
-	_, err := ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
+	_, err = ss.srv.store.Update(ctx, path, func(cur *store.Item) (store.Change, error) {
 		var old []byte
 		if cur != nil {
 			old = cur.Data
@@ -193,6 +206,9 @@ func (ss *session) increment(ctx context.Context, req *protocol.Request, ev *eve
 		value = v
 		return store.Change{Data: data, ModifiedBy: actor}, nil
 	})
+	if err == nil {
+		err = ss.srv.applyTTL(ctx, path, ttl, true)
+	}
 	if err != nil {
 		ss.fail(req, err)
 		return

@@ -71,6 +71,7 @@ type Server struct {
 	tls         *tls.Config    // nil for plain HTTP
 
 	counters counters // Stats
+	expiries expiries // documents that expire (ttl.go)
 }
 
 // New builds a server from cfg. It opens the store (the default one is a
@@ -135,13 +136,19 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("happn: UnconfiguredSessionTimeout %v needs a secure server and a positive duration", d)
 	}
+	if err := s.loadExpiries(ctx); err != nil {
+		cancel()
+		st.Close()
+		return nil, fmt.Errorf("happn: reading the expiries: %w", err)
+	}
 	if err := s.joinBroker(); err != nil {
 		cancel()
 		st.Close()
 		return nil, fmt.Errorf("happn: subscribing to the broker: %w", err)
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.heartbeats()
+	go s.runExpiries()
 	return s, nil
 }
 

@@ -41,19 +41,28 @@ type event struct {
 	// remote is the publication an event from another node came in; its
 	// publisher is then nil.
 	remote *pubsub.Publication
+	// origin stands for the publisher of an event the server makes itself
+	// (an expiry, ttl.go): publisher and remote are then nil.
+	origin string
 }
 
 func (ev *event) publicationID() string {
-	if ev.remote != nil {
+	switch {
+	case ev.remote != nil:
 		return ev.remote.ID
+	case ev.publisher == nil:
+		return ev.origin + "-" + string(ev.eventID)
 	}
 	return ev.publisher.id + "-" + string(ev.eventID)
 }
 
 // publisherID returns the publishing session's id.
 func (ev *event) publisherID() string {
-	if ev.remote != nil {
+	switch {
+	case ev.remote != nil:
 		return ev.remote.SessionID
+	case ev.publisher == nil:
+		return ev.origin
 	}
 	return ev.publisher.id
 }
@@ -142,7 +151,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	// to the subscribers' writers, which batch them; otherwise each event
 	// is written by this goroutine at once, sparing a wake-up per
 	// subscriber.
-	now := ev.remote != nil || !ev.publisher.inBurst()
+	now := ev.publisher == nil || !ev.publisher.inBurst()
 	for _, cs := range r.subs {
 		if cs.key.nested && !cs.sess.permitted("on", ev.path) {
 			continue // a path below a nested subscription it may not see

@@ -306,17 +306,23 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	lock.Lock()
 	defer lock.Unlock()
 	n, err := ss.srv.delete(ctx, path, sp.criteria)
+	if err == nil && n > 0 {
+		err = ss.srv.clearRemovedExpiries(ctx, path)
+	}
 	if err != nil {
 		ss.fail(req, err)
 		return
 	}
-	data := []byte(`{"removed":`)
-	data = protocol.AppendInt(data, int64(n))
-	data = append(data, '}')
+	data := removedData(n)
 	ev := &event{action: pubsub.Remove, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})
+}
+
+// removedData is the data of a remove's response and event.
+func removedData(n int) []byte {
+	return append(protocol.AppendInt([]byte(`{"removed":`), int64(n)), '}')
 }
 
 // delete removes the items matching pattern (and criteria, when given),

@@ -149,4 +149,36 @@ module.exports = [
       t.ok((await c.count('/_SYSTEM/*')).value >= 5, 'countable');
     },
   },
+  {
+    name: 'set with {ttl} expires the document; its subscribers get a remove event marked expired',
+    goOnly: true,
+    async run(t) {
+      const c = await t.client();
+      const sub = await t.client();
+      const p = t.path('ttl', 'a');
+      const col = t.collector();
+      await sub.on(p, col.handler);
+      await c.set(p, { online: true }, { ttl: 150 });
+      t.eq(t.strip(await c.get(p)), { online: true }, 'before the ttl');
+      await col.wait(2);
+      t.eq(col.data(), [{ online: true }, { removed: 1 }], 'set, then the expiry');
+      t.match(col.events[1].meta, { action: '/REMOVE@' + p, path: p, expired: true }, 'expiry meta');
+      t.eq(await c.get(p), null, 'after the ttl');
+      await c.set(p, { online: true }, { ttl: 150 });
+      await c.set(p, { online: false }); // without ttl: permanent again
+      await t.sleep(300);
+      t.eq(t.strip(await c.get(p)), { online: false }, 'a set without ttl keeps it');
+    },
+  },
+  {
+    name: 'happn-3 ignores a set\'s ttl option: the document stays',
+    happn3Only: true,
+    async run(t) {
+      const c = await t.client();
+      const p = t.path('ttl', 'a');
+      await c.set(p, { online: true }, { ttl: 100 });
+      await t.sleep(250);
+      t.eq(t.strip(await c.get(p)), { online: true }, 'still there');
+    },
+  },
 ];

@@ -70,7 +70,10 @@ type Options struct {
 	Tag            string
 	SetType        string
 	// Increment is the raw JSON of options.increment; nil when absent.
-	Increment      []byte
+	Increment []byte
+	// TTL is the raw JSON of options.ttl (milliseconds until the document
+	// expires; ours, not happn-3's); nil when absent.
+	TTL            []byte
 	Consistency    int
 	HasConsistency bool
 	// Meta is the raw JSON object of custom event meta; nil when absent.
@@ -243,6 +246,8 @@ func decodeOptions(obj []byte, o *Options) error {
 			o.SetType, _ = String(v)
 		case "increment":
 			o.Increment = v
+		case "ttl":
+			o.TTL = v
 		case "consistency":
 			if isNumber(v) {
 				intOption(v, &o.Consistency)

@@ -1,0 +1,164 @@
+package happn_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/happn-go/happn"
+)
+
+// TestTTLExpires: a document set with TTL is removed when it expires, and
+// its subscribers get the remove event, marked expired.
+func TestTTLExpires(t *testing.T) {
+	eachConnector(t, func(t *testing.T, srv *happn.Server, connect func() *happn.Client) {
+		ctx := ctxT(t)
+		c, sub := connect(), connect()
+		events := make(chan *happn.Event, 10)
+		if _, err := sub.On(ctx, "/presence/*", func(e *happn.Event) { events <- e }); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := c.Set(ctx, "/presence/alice", map[string]string{"status": "online"}, happn.TTL(150*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if e := <-events; !strings.HasPrefix(e.Meta.Action, "/SET@") {
+			t.Fatalf("first event %s, want the set", e.Meta.Action)
+		}
+		if it, _ := c.Get(ctx, "/presence/alice"); it == nil {
+			t.Fatal("the document is gone before its ttl")
+		}
+		var e *happn.Event
+		select {
+		case e = <-events:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no remove event after the ttl")
+		}
+		if took := time.Since(start); took < 150*time.Millisecond {
+			t.Errorf("removed after %v, before its ttl", took)
+		}
+		if e.Meta.Action != "/REMOVE@/presence/alice" || string(e.Data) != `{"removed":1}` || string(e.Meta.Get("expired")) != "true" {
+			t.Errorf("expiry event: %s %s %s", e.Meta.Action, e.Data, e.Meta.Raw)
+		}
+		if it, err := c.Get(ctx, "/presence/alice"); it != nil || err != nil {
+			t.Errorf("Get after expiry = %+v, %v; want nothing", it, err)
+		}
+		if n := countExpiryRecords(t, srv); n != 0 {
+			t.Errorf("%d expiry records left after the expiry", n)
+		}
+	})
+}
+
+// countExpiryRecords counts the expiry records in the server's store.
+func countExpiryRecords(t *testing.T, srv *happn.Server) int {
+	t.Helper()
+	n := 0
+	for _, err := range srv.Store().Scan(t.Context(), "/_SYSTEM/_EXPIRES/*") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+// TestTTLChangedByLaterWrites: a set or merge without TTL makes the
+// document permanent again, a set with TTL moves its expiry, an increment
+// without TTL keeps it, and a remove ends it.
+func TestTTLChangedByLaterWrites(t *testing.T) {
+	srv, url := testServer(t, happn.Config{})
+	ctx := ctxT(t)
+	c := connectors[1].connect(t, srv, url)
+	const ttl = 100 * time.Millisecond
+	set := func(path string, opts ...happn.Option) {
+		t.Helper()
+		if _, err := c.Set(ctx, path, map[string]int{"x": 1}, opts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("/permanent/set", happn.TTL(ttl))
+	set("/permanent/set")
+	set("/permanent/merge", happn.TTL(ttl))
+	set("/permanent/merge", happn.Merge())
+	set("/moved", happn.TTL(ttl))
+	set("/moved", happn.TTL(time.Hour))
+	set("/incremented", happn.TTL(ttl))
+	if _, err := c.Increment(ctx, "/incremented", "hits", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Increment(ctx, "/counter", "hits", 1, happn.TTL(ttl)); err != nil {
+		t.Fatal(err)
+	}
+	set("/removed", happn.TTL(time.Hour))
+	if _, err := c.Remove(ctx, "/removed"); err != nil {
+		t.Fatal(err)
+	}
+	set("/wild/a", happn.TTL(time.Hour))
+	set("/wild/b", happn.TTL(time.Hour))
+	if _, err := c.Remove(ctx, "/wild/*"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the increments' documents to expire", func() bool {
+		a, _ := c.Get(ctx, "/incremented")
+		b, _ := c.Get(ctx, "/counter")
+		return a == nil && b == nil
+	})
+	time.Sleep(2 * ttl)
+	for _, p := range []string{"/permanent/set", "/permanent/merge", "/moved"} {
+		if it, err := c.Get(ctx, p); it == nil || err != nil {
+			t.Errorf("%s expired; a later write should have kept it", p)
+		}
+	}
+	// Only /moved still has an expiry.
+	if n := countExpiryRecords(t, srv); n != 1 {
+		t.Errorf("%d expiry records, want 1 (/moved)", n)
+	}
+}
+
+// TestTTLSurvivesRestart: expiries are kept in the data file; one that
+// passed while the server was down is carried out when it starts.
+func TestTTLSurvivesRestart(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "happn.db")
+	ctx := ctxT(t)
+	srv, err := happn.New(happn.Config{DataPath: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := srv.LocalClient(ctx)
+	c.Set(ctx, "/short", map[string]int{}, happn.TTL(50*time.Millisecond))
+	c.Set(ctx, "/long", map[string]int{}, happn.TTL(800*time.Millisecond))
+	c.Close()
+	srv.Close()
+	time.Sleep(100 * time.Millisecond) // /short expires while no server runs
+
+	srv, err = happn.New(happn.Config{DataPath: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, _ = srv.LocalClient(ctx)
+	defer c.Close()
+	waitFor(t, "/short to be removed at start", func() bool { it, _ := c.Get(ctx, "/short"); return it == nil })
+	if it, _ := c.Get(ctx, "/long"); it == nil {
+		t.Fatal("/long expired early")
+	}
+	waitFor(t, "/long to expire", func() bool { it, _ := c.Get(ctx, "/long"); return it == nil })
+}
+
+// TestTTLBadValues: a ttl that is not a positive number of milliseconds
+// is refused, and nothing is written.
+func TestTTLBadValues(t *testing.T) {
+	srv, url := testServer(t, happn.Config{})
+	r := dialRaw(t, url)
+	r.handshake(t)
+	for i, ttl := range []string{`-5`, `0.0`, `"soon"`, `{}`, `1e300`} {
+		r.send(t, `{"action":"set","eventId":`+string(rune('1'+i))+`,"path":"/bad","data":{},"options":{"ttl":`+ttl+`}}`)
+		if got := r.read(t); !strings.Contains(got, "ttl must be a positive number of milliseconds") {
+			t.Errorf("ttl %s: %s", ttl, got)
+		}
+	}
+	if it, _, _ := srv.Store().Get(t.Context(), "/bad"); it.Path != "" {
+		t.Error("a refused set wrote its document")
+	}
+}
