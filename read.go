@@ -302,22 +302,35 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
+	n, ok := ss.removeLocked(ctx, req, level, sp.criteria)
+	if ok && n > 0 {
+		// After the pattern's stripe lock is gone: this takes the lock of
+		// each path removed.
+		if err := ss.srv.clearRemovedExpiries(ctx, path); err != nil {
+			ss.srv.log.Error("ending the expiries of removed documents", "pattern", path, "err", err)
+		}
+	}
+}
+
+// removeLocked deletes and publishes under the request path's stripe
+// lock, and answers the client. It returns how many documents went.
+func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, level int, criteria *query.Query) (int, bool) {
+	path := req.Path
+	o := &req.Options
 	lock := ss.srv.stripe(path)
 	lock.Lock()
 	defer lock.Unlock()
-	n, err := ss.srv.delete(ctx, path, sp.criteria)
-	if err == nil && n > 0 {
-		err = ss.srv.clearRemovedExpiries(ctx, path)
-	}
+	n, err := ss.srv.delete(ctx, path, criteria)
 	if err != nil {
 		ss.fail(req, err)
-		return
+		return 0, false
 	}
 	data := removedData(n)
 	ev := &event{action: pubsub.Remove, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})
+	return n, true
 }
 
 // removedData is the data of a remove's response and event.

@@ -122,6 +122,15 @@ func (s *Server) setExpiry(ctx context.Context, path string, at int64) error {
 	e.at[path] = at
 	heap.Push(&e.queue, expiry{at, path})
 	e.n.Store(int64(len(e.at)))
+	if len(e.queue) > 2*len(e.at)+1024 {
+		// Mostly stale entries (documents re-set with a long ttl many
+		// times): start again from the live ones.
+		e.queue = e.queue[:0]
+		for p, t := range e.at {
+			e.queue = append(e.queue, expiry{t, p})
+		}
+		heap.Init(&e.queue)
+	}
 	e.mu.Unlock()
 	if earliest {
 		select {
@@ -152,7 +161,8 @@ func (s *Server) clearExpiry(ctx context.Context, path string) error {
 }
 
 // clearRemovedExpiries ends the expiries of the paths a remove of
-// pattern took away (with criteria, not every match is gone).
+// pattern took away (with criteria, not every match is gone). It takes
+// each path's stripe lock, so the caller must hold none.
 func (s *Server) clearRemovedExpiries(ctx context.Context, pattern string) error {
 	e := &s.expiries
 	if e.n.Load() == 0 {
@@ -167,10 +177,14 @@ func (s *Server) clearRemovedExpiries(ctx context.Context, pattern string) error
 	}
 	e.mu.Unlock()
 	for _, p := range matched {
-		if _, ok, err := s.store.Get(ctx, p); err != nil || ok {
-			continue
+		lock := s.stripe(p)
+		lock.Lock()
+		_, ok, err := s.store.Get(ctx, p)
+		if err == nil && !ok { // not written again since
+			err = s.clearExpiry(ctx, p)
 		}
-		if err := s.clearExpiry(ctx, p); err != nil {
+		lock.Unlock()
+		if err != nil {
 			return err
 		}
 	}
