@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,8 +14,7 @@ import (
 // -config: its settings are translated, and every key that is not is
 // named in a note.
 func TestHappn3Config(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "happn3.json")
-	os.WriteFile(path, []byte(`{
+	path := writeConfig(t, `{
 		"name": "plant-1", "host": "127.0.0.1", "port": 55123, "secure": true,
 		"utils": {"logLevel": "warn"},
 		"services": {
@@ -42,15 +38,8 @@ func TestHappn3Config(t *testing.T) {
 			"data": {"config": {"filename": "/var/happn/data.db"}},
 			"stats": {"config": {}}
 		}
-	}`), 0o600)
-	fc, err := loadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := fc.config(slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	}`)
+	fc, cfg := readConfig(t, path)
 	if fc.Addr != "127.0.0.1:55123" || cfg.Name != "plant-1" || !cfg.Secure || cfg.AdminPassword != "admin-pw" ||
 		cfg.SessionTokenSecret != "s3cret-secret" || !cfg.AccountLockout.Disabled || cfg.AccountLockout.Attempts != 2 ||
 		time.Duration(cfg.AccountLockout.RetryInterval) != time.Minute || len(cfg.Profiles) != 1 || !cfg.AllowAnonymousAccess ||
@@ -92,9 +81,7 @@ func TestHappn3Config(t *testing.T) {
 // TestHappn3ConfigBadPort: a port that is not a number is an error, not
 // a default.
 func TestHappn3ConfigBadPort(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "happn3.json")
-	os.WriteFile(path, []byte(`{"port": {"x": 1}}`), 0o600)
-	if _, err := loadConfig(path); err == nil || !strings.Contains(err.Error(), "port") {
+	if _, err := loadConfig(writeConfig(t, `{"port": {"x": 1}}`)); err == nil || !strings.Contains(err.Error(), "port") {
 		t.Errorf("err = %v, want one about the port", err)
 	}
 }

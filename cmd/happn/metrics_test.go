@@ -2,11 +2,8 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,16 +13,7 @@ import (
 // TestMetricsConfig: "metrics" in the config file serves the Prometheus
 // metrics at that path, without a token on a secure server.
 func TestMetricsConfig(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "happn.json")
-	os.WriteFile(path, []byte(`{"data":":memory:","secure":true,"adminPassword":"pw","metrics":"/metrics"}`), 0o600)
-	fc, err := loadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := fc.config(slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fc, cfg := readConfig(t, writeConfig(t, `{"data":":memory:","secure":true,"adminPassword":"pw","metrics":"/metrics"}`))
 	srv, err := happn.New(cfg)
 	if err != nil {
 		t.Fatal(err)

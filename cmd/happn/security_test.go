@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,24 +12,15 @@ import (
 // TestSecureConfigFile: the issue's minimal config file brings up a ready
 // secure server, and starting it again changes nothing.
 func TestSecureConfigFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "happn.json")
-	data := filepath.Join(dir, "happn.db")
-	os.WriteFile(path, []byte(`{"secure":true,"adminPassword":"admin-pw","data":"`+data+`",
+	data := filepath.Join(t.TempDir(), "happn.db")
+	path := writeConfig(t, `{"secure":true,"adminPassword":"admin-pw","data":"`+data+`",
 		"groups":[{"name":"readers","permissions":{"/shared/*":{"actions":["get","on"]}}}],
 		"users":[{"username":"alice","password":"alice-pw","groups":["readers"]}],
 		"profiles":[{"name":"short","session":{"user":{"username":{"$eq":"alice"}}},"policy":{"ttl":"4 seconds","inactivity_threshold":"Infinity"}}],
 		"accountLockout":{"attempts":2,"retryInterval":"1 minute"},"allowLogoutOverHttp":true,"unconfiguredSessionTimeout":"30s","httpsCookie":true,"allowNestedPermissions":true,"cookieDomain":"example.org",
-		"usernamesCaseInsensitive":true,"usernamesCaseInsensitiveExclude":["KeepMe"]}`), 0o600)
+		"usernamesCaseInsensitive":true,"usernamesCaseInsensitiveExclude":["KeepMe"]}`)
 	for start := range 2 {
-		fc, err := loadConfig(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := fc.config(slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, cfg := readConfig(t, path)
 		if !cfg.Secure || cfg.AdminPassword != "admin-pw" || len(cfg.Users) != 1 || cfg.AccountLockout.Attempts != 2 || !cfg.AllowLogoutOverHTTP ||
 			!cfg.UsernamesCaseInsensitive || len(cfg.UsernamesCaseInsensitiveExclude) != 1 ||
 			!cfg.HTTPSCookie || cfg.CookieDomain != "example.org" || !cfg.AllowNestedPermissions || cfg.UnconfiguredSessionTimeout != 30*time.Second {
