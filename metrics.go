@@ -54,6 +54,7 @@ type counters struct {
 	deliveries    atomic.Uint64
 	undelivered   atomic.Uint64
 	loginFailures atomic.Uint64
+	expired       atomic.Uint64
 }
 
 // request counts one request of kind.
@@ -96,6 +97,8 @@ func (s *Server) metricsText() string {
 	metric("happn_deliveries_total", "counter", "Event frames sent to subscribers.", value(st.Deliveries))
 	metric("happn_undelivered_total", "counter", "Event frames a subscriber could not be sent (slow or gone).", value(st.Undelivered))
 	metric("happn_login_failures_total", "counter", "Refused logins, over websockets and HTTP.", value(st.LoginFailures))
+	metric("happn_expiring_documents", "gauge", "Documents set to expire (the ttl option).", value(st.Expiring))
+	metric("happn_expired_total", "counter", "Documents removed because they expired.", value(st.Expired))
 	metric("happn_start_time_seconds", "gauge", "When the server started, in Unix seconds.", value(s.counters.started.Unix()))
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)

@@ -31,6 +31,10 @@ type Stats struct {
 	Events, Deliveries, Undelivered uint64
 	// LoginFailures counts refused logins, over websockets and HTTP.
 	LoginFailures uint64
+	// Expiring is how many documents are set to expire (the TTL option)
+	// at the moment; Expired how many have expired and been removed.
+	Expiring int
+	Expired  uint64
 }
 
 // Stats returns a snapshot of the server's activity.
@@ -49,6 +53,8 @@ func (s *Server) Stats() Stats {
 		Deliveries:    c.deliveries.Load(),
 		Undelivered:   c.undelivered.Load(),
 		LoginFailures: c.loginFailures.Load(),
+		Expiring:      int(s.expiries.n.Load()),
+		Expired:       c.expired.Load(),
 	}
 	for i, kind := range requestKinds {
 		st.Requests[kind] = c.requests[i].Load()

@@ -258,6 +258,7 @@ func (s *Server) expire(d expiry) error {
 	if n == 0 {
 		return nil
 	}
+	s.counters.expired.Add(1)
 	ev := &event{
 		action:      pubsub.Remove,
 		path:        d.path,

@@ -47,6 +47,9 @@ func TestTTLExpires(t *testing.T) {
 		if n := countExpiryRecords(t, srv); n != 0 {
 			t.Errorf("%d expiry records left after the expiry", n)
 		}
+		if st := srv.Stats(); st.Expiring != 0 || st.Expired != 1 {
+			t.Errorf("Stats: Expiring %d, Expired %d; want 0 and 1", st.Expiring, st.Expired)
+		}
 	})
 }
 
@@ -113,6 +116,9 @@ func TestTTLChangedByLaterWrites(t *testing.T) {
 	// Only /moved still has an expiry.
 	if n := countExpiryRecords(t, srv); n != 1 {
 		t.Errorf("%d expiry records, want 1 (/moved)", n)
+	}
+	if st := srv.Stats(); st.Expiring != 1 || st.Expired != 2 {
+		t.Errorf("Stats: Expiring %d, Expired %d; want 1 and 2 (the incremented ones)", st.Expiring, st.Expired)
 	}
 }
 
