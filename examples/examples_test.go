@@ -48,3 +48,11 @@ func TestDial(t *testing.T) {
 		t.Errorf("dial output: %s", out)
 	}
 }
+
+func TestPresence(t *testing.T) {
+	out := run(t, "./presence")
+	want := "/presence/alice is online\n/presence/alice is online\n/presence/alice is online\n/presence/alice went away\nno presence document left\n"
+	if out != want {
+		t.Errorf("presence output:\n%s\nwant:\n%s", out, want)
+	}
+}
