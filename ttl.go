@@ -116,6 +116,7 @@ func (s *Server) setExpiry(ctx context.Context, path string, at int64) error {
 	}); err != nil {
 		return err
 	}
+	path = strings.Clone(path) // kept: the caller's may share a request's buffer
 	e := &s.expiries
 	e.mu.Lock()
 	earliest := len(e.queue) == 0 || at < e.queue[0].at
@@ -226,7 +227,13 @@ func (s *Server) runExpiries() {
 				return
 			}
 			if err := s.expire(d); err != nil {
-				s.log.Error("removing an expired document", "path", d.path, "err", err)
+				s.log.Error("removing an expired document; trying again in a second", "path", d.path, "err", err)
+				e.mu.Lock()
+				if e.at[d.path] == d.at {
+					heap.Push(&e.queue, expiry{d.at + 1000, d.path})
+					e.at[d.path] = d.at + 1000
+				}
+				e.mu.Unlock()
 			}
 		}
 	}
