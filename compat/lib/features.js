@@ -9,12 +9,13 @@ const FEATURES = {
   tag: 'set option tag snapshots the record under /_TAGS<path>/<id> (12.x server, Go)',
   'remove-criteria': 'remove honours options.criteria (13.x server, Go)',
   'change-password': 'the change-password action (13.x server, Go)',
+  'loki-operators': 'search operators of LokiJS, 13.x\'s store: $containsAny, $contains, $containsNone, $between (13.x server, Go)',
 };
 
 // The Go server keeps what 13.x dropped (DESIGN.md "Features that the seed documents…").
-const GO = ['sibling', 'tag', 'remove-criteria', 'change-password'];
+const GO = ['sibling', 'tag', 'remove-criteria', 'change-password', 'loki-operators'];
 const HAPPN3_12 = ['sibling', 'tag'];
-const HAPPN3_13 = ['remove-criteria', 'change-password'];
+const HAPPN3_13 = ['remove-criteria', 'change-password', 'loki-operators'];
 
 /**
  * features returns {features:Set, describe} for a target ('happn3' | 'go') and the version the

@@ -184,4 +184,39 @@ module.exports = [
       t.eq(r[0]._meta.path, t.path('r', '2'), 'path');
     },
   },
+  {
+    name: "LokiJS's operators: $containsAny, $contains, $containsNone and $between (happn-3 13.x's own search test)",
+    needs: ['loki-operators'],
+    async run(t) {
+      const c = await t.client();
+      await c.set(t.path('loki', 'complex'), {
+        regions: ['North', 'South'],
+        towns: ['North.Cape Town'],
+        categories: ['Action', 'History'],
+        keywords: ['bass', 'Penny Siopis'],
+        n: 5,
+        title: 'The Art of Angling',
+      });
+      await c.set(t.path('loki', 'other'), { regions: ['West'], towns: [], categories: [], keywords: [], n: 9, title: 'Other' });
+      const names = async (criteria) => (await c.get(t.path('loki', '*'), { criteria })).map((x) => x._meta.path.split('/').pop()).sort();
+      t.eq(
+        await names({
+          $or: [
+            { regions: { $containsAny: ['North', 'South', 'East', 'West'] } },
+            { towns: { $containsAny: ['North.Cape Town', 'South.East London'] } },
+          ],
+          keywords: { $containsAny: ['bass', 'Penny Siopis'] },
+        }),
+        ['complex'],
+        'happn-3 13.x search test criteria'
+      );
+      t.eq(await names({ regions: { $containsAny: 'West' } }), ['other'], '$containsAny with one value');
+      t.eq(await names({ regions: { $contains: ['North', 'South'] } }), ['complex'], '$contains: all of them');
+      t.eq(await names({ regions: { $contains: ['North', 'West'] } }), [], '$contains: not all');
+      t.eq(await names({ regions: { $containsNone: ['North'] } }), ['other'], '$containsNone');
+      t.eq(await names({ title: { $containsAny: ['Angling'] } }), ['complex'], '$containsAny on a string: a substring');
+      t.eq(await names({ n: { $between: [5, 8] } }), ['complex'], '$between, both ends included');
+      t.eq(await names({ n: { $between: [6, 9] } }), ['other'], '$between upper end included');
+    },
+  },
 ];

@@ -237,6 +237,28 @@ func (c compiler) op(conds []cond, f *field, op string, v gjson.Result, options 
 		}
 		sub, err := c.ops(f, v, depth+1)
 		return append(conds, cond{kind: condNot, sub: sub}), err
+	case "$containsAny", "$contains", "$containsNone":
+		// LokiJS's, which happn-3 13.x users have: an array of values or one.
+		if v.IsObject() || !v.Exists() {
+			return nil, invalid("%s for %q needs an array or a value, got %s", op, f.name, typeName(v))
+		}
+		cd := cond{kind: condContains, all: op == "$contains", neg: op == "$containsNone"}
+		if v.IsArray() {
+			v.ForEach(func(_, e gjson.Result) bool {
+				cd.set = append(cd.set, compileLit(e))
+				return true
+			})
+		} else {
+			cd.set = []lit{compileLit(v)}
+		}
+		return append(conds, cd), nil
+	case "$between":
+		// LokiJS's {"$between": [lo, hi]}: both ends included.
+		a := v.Array()
+		if !v.IsArray() || len(a) != 2 || a[0].Type == gjson.JSON || a[1].Type == gjson.JSON {
+			return nil, invalid("$between for %q needs [low, high], got %s", f.name, describe(v))
+		}
+		return append(conds, cond{kind: condCmp, cmp: cmpGte, lit: compileLit(a[0])}, cond{kind: condCmp, cmp: cmpLte, lit: compileLit(a[1])}), nil
 	case "$where":
 		return nil, invalid("$where is not supported")
 	}

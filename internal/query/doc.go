@@ -13,6 +13,11 @@
 // x. CompileDocument skips that mapping, for filtering plain JSON documents
 // such as session profiles.
 //
+// happn-3 13.x's store, LokiJS, adds operators its users have in their
+// criteria; $containsAny, $contains, $containsNone and $between work as
+// LokiJS's (containment in the whole value: substrings of a string,
+// elements of an array, member names of an object).
+//
 // Matching follows MongoDB's rules where happn-3's users rely on them:
 // implicit equality, a value matching an element of an array field, dotted
 // paths that fan out over arrays of objects ("friends.first"), comparisons

@@ -104,7 +104,7 @@ func (g *gen) expr(depth int) any {
 func (g *gen) ops(depth int) map[string]any {
 	m := map[string]any{}
 	for i := 1 + g.N(2); i > 0; i-- {
-		switch op := g.Pick([]string{"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$exists", "$regex", "$size", "$elemMatch", "$not"}); op {
+		switch op := g.Pick([]string{"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$exists", "$regex", "$size", "$elemMatch", "$not", "$containsAny", "$contains", "$containsNone", "$between"}); op {
 		case "$eq", "$ne":
 			m[op] = g.value(1)
 		case "$gt", "$gte", "$lt", "$lte":
@@ -128,6 +128,14 @@ func (g *gen) ops(depth int) map[string]any {
 			}
 		case "$size":
 			m[op] = json.Number(g.Pick([]string{"0", "1", "2", "3"}))
+		case "$containsAny", "$contains", "$containsNone":
+			if g.N(3) == 0 {
+				m[op] = g.scalar()
+			} else {
+				m[op] = g.array(1)
+			}
+		case "$between":
+			m[op] = []any{g.scalar(), g.scalar()}
 		case "$elemMatch":
 			if depth >= 2 {
 				m["$exists"] = true

@@ -2,6 +2,7 @@ package query
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/happn-go/happn/store"
 	"github.com/tidwall/gjson"
@@ -40,6 +41,7 @@ const (
 	condElemMatch                 // $elemMatch
 	condNot                       // $not: the sub conds do not all hold
 	condNever                     // an empty $all
+	condContains                  // $containsAny, $contains, $containsNone (happn-3 13.x's loki)
 )
 
 // cmpKind is the comparison of a condCmp.
@@ -82,6 +84,7 @@ type cond struct {
 	size int64               // condSize
 	sub  []cond              // condNot; condElemMatch over values
 	doc  *node               // condElemMatch over documents
+	all  bool                // condContains: every element of set (else any)
 }
 
 // match reports whether the document d (and item metadata, if it is
@@ -263,6 +266,8 @@ func (c *cond) test(v gjson.Result) bool {
 		return v.IsArray() && c.elemMatch(v)
 	case condNever:
 		return false
+	case condContains:
+		return c.contains(v)
 	}
 	if c.one(v) {
 		return true
@@ -321,6 +326,47 @@ func (c *cond) elemMatch(v gjson.Result) bool {
 		return !hit
 	})
 	return hit
+}
+
+// contains is the test of $containsAny, $contains and $containsNone as
+// LokiJS (happn-3 13.x's store) applies them to the whole value v: a
+// string contains the strings of set as substrings, an array contains
+// elements equal to them, an object has them as member names; anything
+// else contains nothing.
+func (c *cond) contains(v gjson.Result) bool {
+	if v.Type == gjson.String {
+		return c.containsIn(v.Str)
+	}
+	if !v.IsArray() && !v.IsObject() {
+		return false
+	}
+	for i := range c.set {
+		l := &c.set[i]
+		has := false
+		if v.IsArray() {
+			v.ForEach(func(_, e gjson.Result) bool {
+				has = equal(e, l)
+				return !has
+			})
+		} else {
+			has = l.typ == gjson.String && v.Get(gjson.Escape(l.str)).Exists()
+		}
+		if has != c.all {
+			return has // any: the first found; all: the first missing
+		}
+	}
+	return c.all
+}
+
+// containsIn is contains for a string value.
+func (c *cond) containsIn(s string) bool {
+	for i := range c.set {
+		l := &c.set[i]
+		if has := l.typ == gjson.String && strings.Contains(s, l.str); has != c.all {
+			return has
+		}
+	}
+	return c.all
 }
 
 // count returns the number of elements of the array v.

@@ -227,6 +227,42 @@ func TestElemMatch(t *testing.T) {
 	})
 }
 
+// TestLokiOperators: $containsAny, $contains, $containsNone and $between
+// as LokiJS, happn-3 13.x's store, applies them: containment in the whole
+// value (substrings of a string, elements of an array, member names of an
+// object), and an inclusive range.
+func TestLokiOperators(t *testing.T) {
+	runDocCases(t, []matchCase{
+		{`{"r":{"$containsAny":["North","East"]}}`, `{"r":["North","South"]}`, true},
+		{`{"r":{"$containsAny":["East","West"]}}`, `{"r":["North","South"]}`, false},
+		{`{"r":{"$containsAny":"South"}}`, `{"r":["North","South"]}`, true},
+		{`{"r":{"$containsAny":[]}}`, `{"r":["North"]}`, false},
+		{`{"t":{"$containsAny":["Cape"]}}`, `{"t":"North.Cape Town"}`, true}, // substring of a string
+		{`{"t":{"$containsAny":["cape"]}}`, `{"t":"North.Cape Town"}`, false},
+		{`{"o":{"$containsAny":["k"]}}`, `{"o":{"k":null}}`, true}, // member name
+		{`{"n":{"$containsAny":[1]}}`, `{"n":1}`, false},            // a number contains nothing
+		{`{"n":{"$containsAny":[1]}}`, `{"n":[1,2]}`, true},
+		{`{"n":{"$containsAny":["1"]}}`, `{"n":[1,2]}`, false}, // same type only
+		{`{"m":{"$containsAny":["x"]}}`, `{}`, false},
+		{`{"r":{"$contains":["North","South"]}}`, `{"r":["South","North","East"]}`, true},
+		{`{"r":{"$contains":["North","West"]}}`, `{"r":["South","North"]}`, false},
+		{`{"r":{"$contains":[]}}`, `{"r":[]}`, true},
+		{`{"t":{"$contains":["North","Town"]}}`, `{"t":"North.Cape Town"}`, true},
+		{`{"r":{"$containsNone":["West"]}}`, `{"r":["North"]}`, true},
+		{`{"r":{"$containsNone":["North"]}}`, `{"r":["North"]}`, false},
+		{`{"m":{"$containsNone":["x"]}}`, `{}`, true},
+		{`{"n":{"$between":[5,8]}}`, `{"n":5}`, true},
+		{`{"n":{"$between":[5,8]}}`, `{"n":8}`, true},
+		{`{"n":{"$between":[5,8]}}`, `{"n":8.5}`, false},
+		{`{"n":{"$between":[5,8]}}`, `{"n":"6"}`, false},
+		{`{"s":{"$between":["b","d"]}}`, `{"s":"c"}`, true},
+		{`{"n":{"$between":[5,8]}}`, `{}`, false},
+		// happn-3 13.x's own search test (test/integration/data/paths.js).
+		{`{"$or":[{"regions":{"$containsAny":["North","South","East","West"]}},{"towns":{"$containsAny":["North.Cape Town","South.East London"]}},{"categories":{"$containsAny":["Action","History"]}}],"keywords":{"$containsAny":["bass","Penny Siopis"]}}`,
+			`{"regions":["North","South"],"towns":["North.Cape Town"],"categories":["Action","History"],"subcategories":["Action.angling","History.art"],"keywords":["bass","Penny Siopis"],"field1":"field1"}`, true},
+	})
+}
+
 func TestCompileErrors(t *testing.T) {
 	tests := []struct{ criteria, wantMsg string }{
 		{``, "not valid JSON"},
@@ -266,6 +302,9 @@ func TestCompileErrors(t *testing.T) {
 		{`{"a":{"$elemMatch":{"b":{"$bad":1}}}}`, `unknown operator $bad`},
 		{`{"a":{"$not":5}}`, `$not for "a" needs an operator object`},
 		{`{"a":{"$not":{"b":1}}}`, `$not for "a" needs an operator object`},
+		{`{"a":{"$containsAny":{"b":1}}}`, `$containsAny for "a" needs an array or a value, got an object`},
+		{`{"a":{"$between":[1]}}`, `$between for "a" needs [low, high]`},
+		{`{"a":{"$between":[1,[2]]}}`, `$between for "a" needs [low, high]`},
 		{strings.Repeat(`{"$and":[`, 60) + `{}` + strings.Repeat(`]}`, 60), "nests deeper than 100 levels"},
 		{`{"a":` + strings.Repeat(`[`, 200) + strings.Repeat(`]`, 200) + `}`, "nests deeper than 100 levels"},
 		{`{"` + strings.Repeat("a.", 100) + `a":1}`, "more than 100 segments"},

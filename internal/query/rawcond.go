@@ -95,6 +95,8 @@ func (c *cond) testRaw(s *scalar) bool {
 		return ok && c.cmp.holds(d)
 	case condRegex:
 		return s.t == gjson.String && c.re.MatchString(s.str())
+	case condContains:
+		return s.t == gjson.String && c.containsIn(s.str())
 	}
 	return false // $size and $elemMatch need an array; an empty $all never holds
 }

@@ -227,8 +227,64 @@ func refOp(vals []any, op string, arg any, ops map[string]any) bool {
 		return false
 	case "$not":
 		return !refField(vals, arg)
+	case "$containsAny", "$contains", "$containsNone":
+		items := []any{arg}
+		if a, ok := arg.([]any); ok {
+			items = a
+		}
+		hit := false
+		for _, v := range vals {
+			hit = hit || refContains(v, items, op == "$contains")
+		}
+		return hit != (op == "$containsNone")
+	case "$between":
+		a := arg.([]any)
+		return refOp(vals, "$gte", a[0], ops) && refOp(vals, "$lte", a[1], ops)
 	}
 	panic("reference: unknown operator " + op)
+}
+
+// refContains is LokiJS's containment of items in a whole value v: as
+// substrings of a string, equal elements of an array, member names of an
+// object; every item with all, else any.
+func refContains(v any, items []any, all bool) bool {
+	has := func(item any) bool {
+		switch x := v.(type) {
+		case string:
+			s, ok := item.(string)
+			return ok && strings.Contains(x, s)
+		case []any:
+			for _, e := range x {
+				if refEqual(e, item) {
+					return true
+				}
+			}
+		case map[string]any:
+			s, ok := item.(string)
+			_, found := x[s]
+			return ok && found
+		}
+		return false
+	}
+	if all {
+		switch v.(type) {
+		case string, []any, map[string]any:
+		default:
+			return false
+		}
+		for _, item := range items {
+			if !has(item) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, item := range items {
+		if has(item) {
+			return true
+		}
+	}
+	return false
 }
 
 func refHasLogical(v any) bool {
