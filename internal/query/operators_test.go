@@ -240,7 +240,7 @@ func TestLokiOperators(t *testing.T) {
 		{`{"t":{"$containsAny":["Cape"]}}`, `{"t":"North.Cape Town"}`, true}, // substring of a string
 		{`{"t":{"$containsAny":["cape"]}}`, `{"t":"North.Cape Town"}`, false},
 		{`{"o":{"$containsAny":["k"]}}`, `{"o":{"k":null}}`, true}, // member name
-		{`{"n":{"$containsAny":[1]}}`, `{"n":1}`, false},            // a number contains nothing
+		{`{"n":{"$containsAny":[1]}}`, `{"n":1}`, false},           // a number contains nothing
 		{`{"n":{"$containsAny":[1]}}`, `{"n":[1,2]}`, true},
 		{`{"n":{"$containsAny":["1"]}}`, `{"n":[1,2]}`, false}, // same type only
 		{`{"m":{"$containsAny":["x"]}}`, `{}`, false},
