@@ -30,7 +30,14 @@ type searchSpec struct {
 // or paging; it is never modified.
 var noSearch = &searchSpec{}
 
-func compileSearch(o *protocol.Options) (*searchSpec, error) {
+// compileSearch compiles a read's criteria, sort, projection and paging
+// for path.
+func compileSearch(o *protocol.Options, path string) (*searchSpec, error) {
+	if o.Unsupported != "" {
+		// As happn-3 answers on a datastore other than MongoDB: an error,
+		// not results that ignore the option.
+		return nil, dataError(o.Unsupported + " feature not available for provider on path: " + path)
+	}
 	if len(o.Criteria) == 0 && len(o.Sort) == 0 && len(o.Fields) == 0 && o.Skip == 0 && o.Limit == 0 {
 		return noSearch, nil
 	}
@@ -189,7 +196,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		return
 	}
 	o := &req.Options
-	sp, err := compileSearch(o)
+	sp, err := compileSearch(o, path)
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -265,7 +272,7 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	sp, err := compileSearch(&req.Options)
+	sp, err := compileSearch(&req.Options, path)
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -297,7 +304,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	}
 	path := req.Path
 	o := &req.Options
-	sp, err := compileSearch(o)
+	sp, err := compileSearch(o, path)
 	if err != nil {
 		ss.fail(req, err)
 		return

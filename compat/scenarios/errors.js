@@ -90,4 +90,16 @@ module.exports = [
       t.eq(c.session.id, sessionId, 'same session');
     },
   },
+  {
+    name: 'aggregate and collation (MongoDB datastores only) are refused, not ignored',
+    async run(t) {
+      const c = await t.client();
+      await c.set(t.path('agg', '1'), { custom: 'a', id: 1 });
+      const p = t.path('agg', '*');
+      const aggregate = [{ $group: { _id: '$data.custom', total: { $sum: '$data.id' } } }];
+      await t.rejects(c.get(p, { options: { aggregate } }), { message: 'aggregate feature not available for provider on path: ' + p }, 'options.aggregate');
+      await t.rejects(c.get(p, { aggregate }), { message: 'aggregate feature not available for provider on path: ' + p }, 'top-level aggregate');
+      await t.rejects(c.get(p, { options: { collation: { locale: 'en_US', strength: 1 } } }), { message: 'collation feature not available for provider on path: ' + p }, 'collation');
+    },
+  },
 ];

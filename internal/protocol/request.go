@@ -91,6 +91,9 @@ type Options struct {
 	// CountOnly is options.options.count, which crashes happn-3; we answer
 	// it with the count instead.
 	CountOnly bool
+	// Unsupported names a read option only happn-3's MongoDB datastore
+	// has ("aggregate", "collation"), when the request has one.
+	Unsupported string
 
 	// on
 	EventType       string
@@ -274,6 +277,10 @@ func decodeOptions(obj []byte, o *Options) error {
 			o.Sort = notNull(v)
 		case "path_only":
 			o.PathOnly = Bool(v)
+		case "aggregate", "collation":
+			if notNull(v) != nil {
+				o.Unsupported = string(key)
+			}
 		case "options":
 			// get's nested options: {fields, sort, limit, skip, path_only, count}.
 			switch v[0] {
@@ -298,6 +305,10 @@ func decodeOptions(obj []byte, o *Options) error {
 					o.PathOnly = Bool(w)
 				case "count":
 					o.CountOnly = Bool(w)
+				case "aggregate", "collation":
+					if notNull(w) != nil {
+						o.Unsupported = string(k)
+					}
 				}
 				return true
 			})
