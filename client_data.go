@@ -26,7 +26,7 @@ func encodeData(v any) ([]byte, error) {
 
 // setOptions encodes the options of a set-like request.
 func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
-	if !o.merge && !o.noPublish && o.tag == "" && o.meta == nil && o.targetClients == nil && !o.hasConsist && o.onBehalfOf == "" && o.ttl == 0 && len(extra) == 0 {
+	if !o.merge && !o.noPublish && o.tag == "" && o.meta == nil && o.targetClients == nil && !o.hasConsist && o.onBehalfOf == "" && o.ttl == 0 && !o.noCluster && len(extra) == 0 {
 		return nil, nil // the common case, without a map and an encoding
 	}
 	m := map[string]any{}
@@ -50,6 +50,9 @@ func (o *callOptions) setOptions(extra map[string]any) ([]byte, error) {
 	}
 	if o.onBehalfOf != "" {
 		m["onBehalfOf"] = o.onBehalfOf
+	}
+	if o.noCluster {
+		m["noCluster"] = true
 	}
 	if o.ttl > 0 {
 		m["ttl"] = max(o.ttl.Milliseconds(), 1)

@@ -23,6 +23,7 @@ type callOptions struct {
 	hasConsist    bool
 	onPublished   func(PublishResult, error)
 	ttl           time.Duration
+	noCluster     bool
 
 	criteria any
 	fields   any
@@ -65,6 +66,11 @@ func Merge() Option { return func(o *callOptions) { o.merge = true } }
 // clients use it against our server as {ttl: milliseconds}. It is
 // precise to the millisecond, and survives a restart of the server.
 func TTL(d time.Duration) Option { return func(o *callOptions) { o.ttl = d } }
+
+// NoCluster keeps a Set's or Remove's event on the server that took it:
+// it is not passed to the other servers of a cluster (Config.Broker), as
+// happn-cluster's option of the same name.
+func NoCluster() Option { return func(o *callOptions) { o.noCluster = true } }
 
 // NoPublish makes a Set or Remove store without publishing an event.
 func NoPublish() Option { return func(o *callOptions) { o.noPublish = true } }

@@ -28,7 +28,7 @@ func (s *Server) joinBroker() error {
 // forward hands ev, which happened here, to the other nodes.
 func (s *Server) forward(ev *event) {
 	b := s.cfg.Broker
-	if b == nil {
+	if b == nil || ev.local {
 		return
 	}
 	p := &pubsub.Publication{

@@ -99,6 +99,32 @@ func TestBrokerTargetClients(t *testing.T) {
 	onC.none(t)
 }
 
+// TestBrokerNoCluster: a set or remove with NoCluster (happn-cluster's
+// noCluster) reaches the subscribers of its own server only; the next
+// write without it goes everywhere again.
+func TestBrokerNoCluster(t *testing.T) {
+	hub := &pubsub.Hub{}
+	_, a := clusterNode(t, hub, "node-a")
+	_, b := clusterNode(t, hub, "node-b")
+	ctx := ctxT(t)
+	onA, onB := newEvents(), newEvents()
+	a.On(ctx, "/nc", onA.handler)
+	b.On(ctx, "/nc", onB.handler)
+	if _, err := a.Set(ctx, "/nc", 1, happn.NoCluster()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Remove(ctx, "/nc", happn.NoCluster()); err != nil {
+		t.Fatal(err)
+	}
+	jsonEq(t, onA.next(t).Data, `{"value":1}`)
+	jsonEq(t, onA.next(t).Data, `{"removed":1}`)
+	if _, err := a.Set(ctx, "/nc", 2); err != nil {
+		t.Fatal(err)
+	}
+	jsonEq(t, onB.next(t).Data, `{"value":2}`) // the first event b gets
+	jsonEq(t, onA.next(t).Data, `{"value":2}`)
+}
+
 // TestBrokerLeftOnClose: a closed server leaves the hub (its broker is
 // stopped); the others keep publishing to each other.
 func TestBrokerLeftOnClose(t *testing.T) {

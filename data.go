@@ -71,7 +71,7 @@ func (ss *session) set(ctx context.Context, req *protocol.Request) {
 	}
 	path := req.Path
 	o := &req.Options
-	ev := &event{action: pubsub.Set, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients}
+	ev := &event{action: pubsub.Set, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, meta: o.Meta, targets: o.TargetClients, local: o.NoCluster}
 	switch {
 	case o.Increment != nil:
 		ss.increment(ctx, req, ev)

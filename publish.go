@@ -44,6 +44,8 @@ type event struct {
 	// origin stands for the publisher of an event the server makes itself
 	// (an expiry, ttl.go): publisher and remote are then nil.
 	origin string
+	// local keeps the event on this server (the noCluster option).
+	local bool
 }
 
 func (ev *event) publicationID() string {

@@ -333,7 +333,7 @@ func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, leve
 		return 0, false
 	}
 	data := removedData(n)
-	ev := &event{action: pubsub.Remove, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients}
+	ev := &event{action: pubsub.Remove, path: path, publisher: ss, actor: ss.actor(req), eventID: req.EventID, consistency: level, data: data, meta: o.Meta, targets: o.TargetClients, local: o.NoCluster}
 	ss.srv.afterWrite(ev, !o.NoPublish, func(published bool, _ protocol.PublishResult) {
 		ss.ok(req, data, protocol.ResponseMeta{Timestamp: time.Now().UnixMilli(), Path: path}, published)
 	})

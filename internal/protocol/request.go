@@ -61,10 +61,13 @@ type Options struct {
 	Raw []byte
 
 	// set
-	Merge          bool
-	NullValue      bool
-	NoPublish      bool
-	NoStore        bool
+	Merge     bool
+	NullValue bool
+	NoPublish bool
+	NoStore   bool
+	// NoCluster keeps the event on this server (happn-cluster's option):
+	// it is not handed to Config.Broker.
+	NoCluster      bool
 	NoDataResponse bool
 	PublishResults bool
 	Tag            string
@@ -239,6 +242,8 @@ func decodeOptions(obj []byte, o *Options) error {
 			o.NoPublish = Bool(v)
 		case "noStore":
 			o.NoStore = Bool(v)
+		case "noCluster":
+			o.NoCluster = Bool(v)
 		case "noDataResponse":
 			o.NoDataResponse = Bool(v)
 		case "publishResults":
