@@ -40,7 +40,7 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("happn", flag.ContinueOnError)
-	configPath := fs.String("config", "", "JSON config file (see README)")
+	configPath := fs.String("config", "", "JSON config file: ours, or a happn-3 server config saved as JSON (see README)")
 	addr := fs.String("addr", happn.DefaultAddr, "listen address")
 	data := fs.String("data", "happn.db", `data file, or ":memory:" to persist nothing`)
 	name := fs.String("name", "", "server name (default: persisted random name)")
