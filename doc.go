@@ -11,7 +11,8 @@
 // and on secure servers who modified it. Paths are stored verbatim, so
 // "a/b" and "/a/b" are two documents. Set replaces a document (Merge
 // merges shallowly), Remove deletes, and every Set and Remove publishes
-// an event.
+// an event. A document set with the TTL option expires: the server
+// removes it after that long and publishes its remove event.
 //
 // # Three wildcard dialects
 //
@@ -35,7 +36,10 @@
 // only after the event has been queued for every subscriber; Queued and
 // Deferred return first; Acknowledged returns first and later tells the
 // publisher how many subscribers acknowledged. Events for one path reach
-// each subscriber in the order the writes were committed.
+// each subscriber in the order the writes were committed. As in happn-3,
+// a Remove of a pattern ("/a/*") publishes one event whose path is the
+// pattern: it reaches the subscriptions that match the pattern as a path
+// ("/a/*", "/a/**", "*"), not those of the single paths it removed.
 //
 // Servers can share their events through a pubsub.Broker
 // (Config.Broker; pubsub.Hub links servers in one process): each server
