@@ -14,6 +14,11 @@
 // fsync per write (a few thousand writes a second on ordinary disks,
 // serialised under the store's lock).
 //
+// A write the file cannot take (a full disk) fails with the error and
+// changes nothing, not even the part of the record that fitted (buntdb
+// cuts it off); reads keep working, and writes succeed again once there
+// is room.
+//
 // If the file ends in a torn write (a half-written record after a crash),
 // Open drops the torn tail and keeps every complete record; a damaged
 // tail that is not even a partial record is moved aside to
