@@ -84,6 +84,10 @@ func (s *Server) deliverRemote(p *pubsub.Publication) {
 		}
 		return
 	}
+	if p.Path == expiryNoticePath {
+		s.expiryNotice(p)
+		return
+	}
 	if isSystemPath(p.Path) {
 		return // no server publishes these
 	}

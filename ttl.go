@@ -3,12 +3,14 @@ package happn
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/happn-go/happn/internal/protocol"
 	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/pubsub"
 	"github.com/happn-go/happn/store"
@@ -35,6 +37,13 @@ import (
 // the write did not make temporary.
 const expiresRoot = "/_SYSTEM/_EXPIRES/"
 
+// With servers that share a store (Config.Broker), the server that takes
+// a write with a ttl tells the others through the broker, so that any of
+// them carries the expiry out, even when that server is gone; the record
+// in the shared store decides whether an expiry still stands, so a server
+// whose memory is behind never removes a document a later write kept.
+const expiryNoticePath = "/_SYSTEM/_EXPIRES/_NOTICE"
+
 // expiries is the in-memory side. Its lock is taken after a path's
 // stripe lock, never before.
 type expiries struct {
@@ -45,16 +54,23 @@ type expiries struct {
 	wake  chan struct{}    // an expiry earlier than the timer's was added
 }
 
+// expiry is a heap entry: the document at path expires at at, and the
+// server acts at fire (later than at for an expiry another server set,
+// which has the first go).
 type expiry struct {
-	at   int64
-	path string
+	at, fire int64
+	path     string
 }
 
-// expiryQueue is a min-heap of expiries by time.
+// expiryGrace is how long after an expiry another server set this one
+// waits before carrying it out itself.
+const expiryGrace = 1000 // ms
+
+// expiryQueue is a min-heap of expiries by the time to act.
 type expiryQueue []expiry
 
 func (q expiryQueue) Len() int           { return len(q) }
-func (q expiryQueue) Less(i, j int) bool { return q[i].at < q[j].at }
+func (q expiryQueue) Less(i, j int) bool { return q[i].fire < q[j].fire }
 func (q expiryQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
 func (q *expiryQueue) Push(x any)        { *q = append(*q, x.(expiry)) }
 func (q *expiryQueue) Pop() any {
@@ -88,7 +104,7 @@ func (s *Server) loadExpiries(ctx context.Context) error {
 		at := gjson.GetBytes(it.Data, "at").Int()
 		path := strings.Clone(it.Path[len(expiresRoot):])
 		s.expiries.at[path] = at
-		s.expiries.queue = append(s.expiries.queue, expiry{at, path})
+		s.expiries.queue = append(s.expiries.queue, expiry{at, at, path})
 	}
 	heap.Init(&s.expiries.queue)
 	s.expiries.n.Store(int64(len(s.expiries.at)))
@@ -117,18 +133,42 @@ func (s *Server) setExpiry(ctx context.Context, path string, at int64) error {
 		return err
 	}
 	path = strings.Clone(path) // kept: the caller's may share a request's buffer
+	s.schedule(path, at, at)
+	if b := s.cfg.Broker; b != nil {
+		notice := &pubsub.Publication{Origin: s.name, Action: pubsub.Set, Path: expiryNoticePath, Data: record, Meta: protocol.AppendString(nil, path), ID: s.name + "-expiry"}
+		if err := b.Publish(s.ctx, notice); err != nil {
+			s.log.Warn("broker: expiry not passed on to the other nodes", "path", path, "error", err)
+		}
+	}
+	return nil
+}
+
+// expiryNotice schedules an expiry another server set (setExpiry).
+func (s *Server) expiryNotice(p *pubsub.Publication) {
+	var path string
+	if err := json.Unmarshal(p.Meta, &path); err != nil || path == "" {
+		s.log.Warn("broker: malformed expiry notice ignored", "origin", p.Origin)
+		return
+	}
+	if at := gjson.GetBytes(p.Data, "at"); at.Type == gjson.Number {
+		s.schedule(path, at.Int(), at.Int()+expiryGrace)
+	}
+}
+
+// schedule adds an expiry to the in-memory side, to be acted on at fire.
+func (s *Server) schedule(path string, at, fire int64) {
 	e := &s.expiries
 	e.mu.Lock()
-	earliest := len(e.queue) == 0 || at < e.queue[0].at
+	earliest := len(e.queue) == 0 || fire < e.queue[0].fire
 	e.at[path] = at
-	heap.Push(&e.queue, expiry{at, path})
+	heap.Push(&e.queue, expiry{at, fire, path})
 	e.n.Store(int64(len(e.at)))
 	if len(e.queue) > 2*len(e.at)+1024 {
 		// Mostly stale entries (documents re-set with a long ttl many
 		// times): start again from the live ones.
 		e.queue = e.queue[:0]
 		for p, t := range e.at {
-			e.queue = append(e.queue, expiry{t, p})
+			e.queue = append(e.queue, expiry{t, t, p})
 		}
 		heap.Init(&e.queue)
 	}
@@ -139,7 +179,6 @@ func (s *Server) setExpiry(ctx context.Context, path string, at int64) error {
 		default:
 		}
 	}
-	return nil
 }
 
 // clearExpiry makes path permanent again, if it was to expire. It costs
@@ -202,7 +241,7 @@ func (s *Server) runExpiries() {
 		e.mu.Lock()
 		wait := time.Hour
 		if len(e.queue) > 0 {
-			wait = time.Until(time.UnixMilli(e.queue[0].at))
+			wait = time.Until(time.UnixMilli(e.queue[0].fire))
 		}
 		e.mu.Unlock()
 		if wait > 0 {
@@ -218,7 +257,7 @@ func (s *Server) runExpiries() {
 		now := time.Now().UnixMilli()
 		var due []expiry
 		e.mu.Lock()
-		for len(e.queue) > 0 && e.queue[0].at <= now {
+		for len(e.queue) > 0 && e.queue[0].fire <= now {
 			due = append(due, heap.Pop(&e.queue).(expiry))
 		}
 		e.mu.Unlock()
@@ -230,8 +269,7 @@ func (s *Server) runExpiries() {
 				s.log.Error("removing an expired document; trying again in a second", "path", d.path, "err", err)
 				e.mu.Lock()
 				if e.at[d.path] == d.at {
-					heap.Push(&e.queue, expiry{d.at + 1000, d.path})
-					e.at[d.path] = d.at + 1000
+					heap.Push(&e.queue, expiry{d.at, time.Now().UnixMilli() + 1000, d.path})
 				}
 				e.mu.Unlock()
 			}
@@ -254,6 +292,21 @@ func (s *Server) expire(d expiry) error {
 	e.mu.Unlock()
 	if !ok || current != d.at {
 		return nil // stale: cleared or moved
+	}
+	// The record decides (another server sharing the store may have
+	// cleared or moved the expiry since).
+	rec, ok, err := s.store.Get(s.ctx, expiresRoot+d.path)
+	if err != nil {
+		return err
+	}
+	if !ok || gjson.GetBytes(rec.Data, "at").Int() != d.at {
+		e.mu.Lock()
+		if e.at[d.path] == d.at {
+			delete(e.at, d.path)
+			e.n.Store(int64(len(e.at)))
+		}
+		e.mu.Unlock()
+		return nil
 	}
 	n, err := s.store.Delete(s.ctx, d.path)
 	if err != nil {

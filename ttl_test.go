@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store"
+	"github.com/happn-go/happn/store/memstore"
 )
 
 // TestTTLExpires: a document set with TTL is removed when it expires, and
@@ -168,3 +171,68 @@ func TestTTLBadValues(t *testing.T) {
 		t.Error("a refused set wrote its document")
 	}
 }
+
+// TestBrokerExpiries: servers sharing a store and a broker. An expiry is
+// carried out once, by the server that took the write, and its event
+// reaches both servers' subscribers once; when that server is gone,
+// another carries it out; and an expiry a later write cancelled on one
+// server is never carried out by another whose memory still has it.
+func TestBrokerExpiries(t *testing.T) {
+	hub := &pubsub.Hub{}
+	st := memstore.New()
+	defer st.Close()
+	ctx := ctxT(t)
+	node := func(name string) (*happn.Server, *happn.Client) {
+		srv, err := happn.New(happn.Config{Name: name, Store: unclosed{st}, Broker: hub.Broker()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		c, err := srv.LocalClient(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return srv, c
+	}
+	srvA, a := node("node-a")
+	_, b := node("node-b")
+	onA, onB := newEvents(), newEvents()
+	a.On(ctx, "/x", onA.handler, happn.EventType(happn.RemoveEvent))
+	b.On(ctx, "/x", onB.handler, happn.EventType(happn.RemoveEvent))
+	if _, err := a.Set(ctx, "/x", 1, happn.TTL(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	for _, on := range []events{onA, onB} {
+		if ev := on.next(t); string(ev.Data) != `{"removed":1}` || string(ev.Meta.Get("expired")) != "true" {
+			t.Fatalf("expiry event: %s %s", ev.Data, ev.Meta.Raw)
+		}
+	}
+
+	// Cancelled on A: B, which heard of the expiry, must leave /kept alone.
+	if _, err := a.Set(ctx, "/kept", 1, happn.TTL(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Set(ctx, "/kept", 2); err != nil {
+		t.Fatal(err)
+	}
+	// Set on A, which then goes away: B carries it out, after its grace.
+	if _, err := a.Set(ctx, "/orphan", 1, happn.TTL(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	srvA.Close()
+	waitFor(t, "node B to remove /orphan", func() bool { it, _ := b.Get(ctx, "/orphan"); return it == nil })
+	onA.none(t)
+	onB.none(t)
+	time.Sleep(1200 * time.Millisecond) // past B's grace for /kept
+	if it, err := b.Get(ctx, "/kept"); it == nil || err != nil || string(it.Data) != `{"value":2}` {
+		t.Fatalf("/kept after its cancelled expiry: %+v, %v", it, err)
+	}
+}
+
+// unclosed is a store that servers share in a test: closing one server
+// leaves it open for the others.
+type unclosed struct{ store.Store }
+
+func (unclosed) Close() error { return nil }
