@@ -236,6 +236,8 @@ func FuzzRemotePublication(f *testing.F) {
 	f.Add("", `"str"`, `{}`, "", uint8(1))
 	f.Add("/\u2028/\x00", `[1,{"a":null}]`, `{"a":{"b":[]}}`, "\xff", uint8(1))
 	f.Add("/x", `{"broken`, `[1]`, "s", uint8(0))
+	f.Add("/_SYSTEM/_EXPIRES/_NOTICE", `{"at":1}`, `"/a/b"`, "s", uint8(1)) // an expiry notice
+	f.Add("/_SYSTEM/_EXPIRES/_NOTICE", `{"at":"x"}`, `{}`, "s", uint8(1))
 	hub := &pubsub.Hub{}
 	srv, err := happn.New(happn.Config{Name: "fuzzed", Broker: hub.Broker()})
 	if err != nil {
