@@ -4,9 +4,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/happn-go/happn"
 	"github.com/happn-go/happn/security"
@@ -51,6 +54,33 @@ func TestClientRevokeToken(t *testing.T) {
 	}
 	if _, err := happn.Dial(ctx, url, happn.WithToken(token), happn.WithoutReconnect()); !errors.Is(err, happn.ErrAccessDenied) {
 		t.Fatalf("login with a revoked token: %v, want AccessDenied", err)
+	}
+}
+
+// TestRefuseTTL0Revocations: with RefuseTTL0Revocations (happn-3's
+// allowTTL0Revocations: false), revoking a token without a ttl fails with
+// happn-3's message and the token keeps working; one with a ttl is
+// revoked as always.
+func TestRefuseTTL0Revocations(t *testing.T) {
+	cfg := secureConfig()
+	cfg.RefuseTTL0Revocations = true
+	cfg.Profiles = []security.Profile{
+		{Name: "bounded", Session: json.RawMessage(`{"user.username":"alice"}`), Policy: security.Policy{TTL: security.Duration(time.Hour)}},
+		{Name: "unbounded", Policy: security.Policy{TTL: 0}},
+	}
+	_, url := secureServer(t, cfg)
+	ctx := secCtx(t)
+	rita := secDial(t, url, happn.WithCredentials("rita", "rita-pw"))
+	err := rita.RevokeToken(ctx)
+	if err == nil || !strings.Contains(err.Error(), "revoking a token without a ttl means it stays in the revocation list forever") {
+		t.Fatalf("revoking a token without a ttl: %v", err)
+	}
+	if _, err := happn.Dial(ctx, url, happn.WithToken(rita.Token()), happn.WithoutReconnect()); err != nil {
+		t.Fatalf("the token whose revocation was refused no longer logs in: %v", err)
+	}
+	alice := secDial(t, url, happn.WithCredentials("alice", "alice-pw"))
+	if err := alice.RevokeToken(ctx); err != nil {
+		t.Fatalf("revoking a token with a ttl: %v", err)
 	}
 }
 

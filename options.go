@@ -84,6 +84,11 @@ type Config struct {
 	// the request carries (happn-3 13's allowLogoutOverHttp); otherwise
 	// it answers 403. Default false.
 	AllowLogoutOverHTTP bool
+	// RefuseTTL0Revocations refuses to revoke a token without a ttl (a
+	// profile with ttl Infinity), which would stay in the revocation list
+	// for good: the client's revoke-token or logout fails with happn-3's
+	// message (happn-3 13's allowTTL0Revocations: false). Default false.
+	RefuseTTL0Revocations bool
 	// Authenticators check the passwords of users whose AuthType names
 	// them, against another system (happn-3's authProviders; see
 	// security.Authenticator); DefaultAuthType is the auth type of users

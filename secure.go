@@ -54,6 +54,7 @@ func (s *Server) setupSecurity(ctx context.Context) error {
 		HTTPSCookie:                           cfg.HTTPSCookie,
 		CookieDomain:                          cfg.CookieDomain,
 		AllowLogoutOverHTTP:                   cfg.AllowLogoutOverHTTP,
+		RefuseTTL0Revocations:                 cfg.RefuseTTL0Revocations,
 		UsernamesCaseInsensitive:              cfg.UsernamesCaseInsensitive,
 		UsernamesCaseInsensitiveExclude:       cfg.UsernamesCaseInsensitiveExclude,
 		Logger:                                s.log,

@@ -55,6 +55,11 @@ var (
 	ErrLockedOut = &Error{Name: "AccessDenied", Code: 403, Message: msgLockedOut}
 )
 
+// ErrUnboundedRevocation is returned by RevokeToken for a token without a
+// ttl when Config.RefuseTTL0Revocations is set: it would stay in the
+// revocation list for good. Its Message is happn-3's.
+var ErrUnboundedRevocation = &Error{Name: "Error", Message: "revoking a token without a ttl means it stays in the revocation list forever"}
+
 // ErrNotSecure is returned by every method of a nil *Service: the
 // server it came from is not secure.
 var ErrNotSecure = errors.New("security: the server is not secure")

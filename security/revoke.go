@@ -108,6 +108,9 @@ func (s *Service) RevokeToken(ctx context.Context, token, reason string) error {
 	if err != nil && err != ErrTokenExpired {
 		return fmt.Errorf("security: cannot revoke: %w", err)
 	}
+	if c.ExpiresAt == 0 && s.cfg.RefuseTTL0Revocations {
+		return ErrUnboundedRevocation
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := revokedRecord{Expires: c.ExpiresAt, Reason: reason, ParentID: c.ParentID, Revoked: time.Now().UnixMilli()}

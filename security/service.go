@@ -86,6 +86,11 @@ type Config struct {
 	// AllowLogoutOverHTTP lets GET /auth/logout revoke the request's
 	// token (happn-3 13's allowLogoutOverHttp). Default false.
 	AllowLogoutOverHTTP bool
+	// RefuseTTL0Revocations refuses to revoke a token without a ttl
+	// (ErrUnboundedRevocation), which would stay in the revocation list
+	// for good (happn-3 13's allowTTL0Revocations: false). Default false:
+	// such revocations are logged and kept.
+	RefuseTTL0Revocations bool
 	// UsernamesCaseInsensitive stores and looks users up by their
 	// lower-cased names, so "Alice" logs in as "alice" (happn-3's
 	// usernamesCaseInsensitive); _ADMIN, _ANONYMOUS and the names in

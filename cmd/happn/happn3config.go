@@ -103,6 +103,7 @@ type happn3Security struct {
 	UsernamesCaseInsensitive              bool     `json:"usernamesCaseInsensitive"`
 	UsernamesCaseInsensitiveExclude       []string `json:"usernamesCaseInsensitiveExclude"`
 	AllowNestedPermissions                bool     `json:"allowNestedPermissions"`
+	AllowTTL0Revocations                  *bool    `json:"allowTTL0Revocations"`
 	// Ours: happn-3's case-insensitive permission matching, which it
 	// always does (docs/happn3-differences.md).
 	CaseInsensitivePermissions bool `json:"caseInsensitivePermissions"`
@@ -114,7 +115,7 @@ var translated = map[string][]string{
 	"":                                   {"name", "host", "port", "secure", "allowNestedPermissions", "disableDefaultAdminNetworkConnections", "services"},
 	"services":                           {"security", "session", "transport", "publisher", "data"},
 	"services.security":                  {"config"},
-	"services.security.config":           {"adminUser", "sessionTokenSecret", "profiles", "accountLockout", "allowAnonymousAccess", "disableDefaultAdminNetworkConnections", "cookieName", "cookieDomain", "httpsCookie", "allowLogoutOverHttp", "usernamesCaseInsensitive", "usernamesCaseInsensitiveExclude", "allowNestedPermissions", "caseInsensitivePermissions"},
+	"services.security.config":           {"adminUser", "sessionTokenSecret", "profiles", "accountLockout", "allowAnonymousAccess", "disableDefaultAdminNetworkConnections", "cookieName", "cookieDomain", "httpsCookie", "allowLogoutOverHttp", "usernamesCaseInsensitive", "usernamesCaseInsensitiveExclude", "allowNestedPermissions", "caseInsensitivePermissions", "allowTTL0Revocations"},
 	"services.session":                   {"config"},
 	"services.session.config":            {"primusOpts", "unconfiguredSessionCleanup"},
 	"services.session.config.primusOpts": {"pingInterval", "allowSkippedHeartBeats", "maxLength"},
@@ -177,6 +178,7 @@ func fromHappn3(b []byte) (fc fileConfig, notes []string, err error) {
 	fc.UsernamesCaseInsensitive, fc.UsernamesCaseInsensitiveExclude = s.UsernamesCaseInsensitive, s.UsernamesCaseInsensitiveExclude
 	fc.AllowNestedPermissions = s.AllowNestedPermissions || h.AllowNestedPermissions
 	fc.CaseInsensitivePermissions = s.CaseInsensitivePermissions
+	fc.AllowTTL0Revocations = s.AllowTTL0Revocations
 	if s.AdminUser.PublicKey != "" {
 		notes = append(notes, "services.security.config.adminUser.publicKey: not applied; give _ADMIN a public key with the security API")
 	}

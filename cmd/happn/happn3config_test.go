@@ -28,6 +28,7 @@ func TestHappn3Config(t *testing.T) {
 				"lockTokenToLoginType": true,
 				"allowLogoutOverHttp": true,
 				"caseInsensitivePermissions": true,
+				"allowTTL0Revocations": false,
 				"someFutureKey": 1
 			}},
 			"session": {"config": {
@@ -46,7 +47,7 @@ func TestHappn3Config(t *testing.T) {
 		time.Duration(cfg.AccountLockout.RetryInterval) != time.Minute || len(cfg.Profiles) != 1 || !cfg.AllowAnonymousAccess ||
 		cfg.CookieName != "my_token" || !cfg.AllowLogoutOverHTTP || cfg.PingInterval != 10*time.Second || cfg.MissedHeartbeats != 2 ||
 		cfg.MaxMessageSize != 1<<20 || cfg.UnconfiguredSessionTimeout != 30*time.Second || cfg.AcknowledgeTimeout != 15*time.Second ||
-		cfg.DataPath != "happn.db" || cfg.HTTPS != nil || !cfg.CaseInsensitivePermissions {
+		cfg.DataPath != "happn.db" || cfg.HTTPS != nil || !cfg.CaseInsensitivePermissions || !cfg.RefuseTTL0Revocations {
 		t.Errorf("translated config: addr %q, %+v", fc.Addr, cfg)
 	}
 	for _, want := range []string{

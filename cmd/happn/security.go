@@ -33,6 +33,9 @@ type securityConfig struct {
 	UsernamesCaseInsensitive              bool               `json:"usernamesCaseInsensitive"`
 	UsernamesCaseInsensitiveExclude       []string           `json:"usernamesCaseInsensitiveExclude"`
 	EncryptPayloads                       bool               `json:"encryptPayloads"`
+	// AllowTTL0Revocations false refuses to revoke tokens without a ttl
+	// (happn-3 13's key, default true).
+	AllowTTL0Revocations *bool `json:"allowTTL0Revocations"`
 }
 
 // apply copies the secure-mode settings into cfg.
@@ -56,4 +59,5 @@ func (sc securityConfig) apply(cfg *happn.Config) {
 	cfg.UsernamesCaseInsensitive = sc.UsernamesCaseInsensitive
 	cfg.UsernamesCaseInsensitiveExclude = sc.UsernamesCaseInsensitiveExclude
 	cfg.EncryptPayloads = sc.EncryptPayloads
+	cfg.RefuseTTL0Revocations = sc.AllowTTL0Revocations != nil && !*sc.AllowTTL0Revocations
 }

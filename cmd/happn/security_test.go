@@ -18,12 +18,12 @@ func TestSecureConfigFile(t *testing.T) {
 		"users":[{"username":"alice","password":"alice-pw","groups":["readers"]}],
 		"profiles":[{"name":"short","session":{"user":{"username":{"$eq":"alice"}}},"policy":{"ttl":"4 seconds","inactivity_threshold":"Infinity"}}],
 		"accountLockout":{"attempts":2,"retryInterval":"1 minute"},"allowLogoutOverHttp":true,"unconfiguredSessionTimeout":"30s","httpsCookie":true,"allowNestedPermissions":true,"cookieDomain":"example.org",
-		"usernamesCaseInsensitive":true,"usernamesCaseInsensitiveExclude":["KeepMe"]}`)
+		"usernamesCaseInsensitive":true,"usernamesCaseInsensitiveExclude":["KeepMe"],"allowTTL0Revocations":false}`)
 	for start := range 2 {
 		_, cfg := readConfig(t, path)
 		if !cfg.Secure || cfg.AdminPassword != "admin-pw" || len(cfg.Users) != 1 || cfg.AccountLockout.Attempts != 2 || !cfg.AllowLogoutOverHTTP ||
 			!cfg.UsernamesCaseInsensitive || len(cfg.UsernamesCaseInsensitiveExclude) != 1 ||
-			!cfg.HTTPSCookie || cfg.CookieDomain != "example.org" || !cfg.AllowNestedPermissions || cfg.UnconfiguredSessionTimeout != 30*time.Second {
+			!cfg.HTTPSCookie || cfg.CookieDomain != "example.org" || !cfg.RefuseTTL0Revocations || !cfg.AllowNestedPermissions || cfg.UnconfiguredSessionTimeout != 30*time.Second {
 			t.Fatalf("config: %+v", cfg)
 		}
 		srv, err := happn.New(cfg)
