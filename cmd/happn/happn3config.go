@@ -120,9 +120,11 @@ var translated = map[string][]string{
 	"services.session.config":            {"primusOpts", "unconfiguredSessionCleanup"},
 	"services.session.config.primusOpts": {"pingInterval", "allowSkippedHeartBeats", "maxLength"},
 	"services.transport":                 {"config"},
+	"services.transport.config":          {"mode", "cert", "key", "certPath", "keyPath"},
 	"services.publisher":                 {"config"},
 	"services.publisher.config":          {"publicationOptions"},
-	"services.data":                      {"config"},
+	"services.publisher.config.publicationOptions": {"acknowledgeTimeout"},
+	"services.data": {"config"},
 }
 
 // happn3Notes explains the keys that mean nothing here.
@@ -235,8 +237,8 @@ func untranslated(section string, obj map[string]json.RawMessage) []string {
 		switch {
 		case happn3Notes[key] != "":
 			notes = append(notes, key+": ignored; "+happn3Notes[key])
-		case section == "services.data" || section == "services.transport" || key == "services.publisher.config.publicationOptions":
-			// read whole above
+		case section == "services.data":
+			// its files are named in their own note
 		case slices.Contains(known, k):
 			var sub map[string]json.RawMessage
 			if _, deeper := translated[key]; deeper && json.Unmarshal(obj[k], &sub) == nil {

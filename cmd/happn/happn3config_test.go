@@ -35,7 +35,7 @@ func TestHappn3Config(t *testing.T) {
 				"primusOpts": {"pingInterval": 10000, "allowSkippedHeartBeats": 2, "maxLength": 1048576, "compression": false},
 				"unconfiguredSessionCleanup": {"interval": 5000, "threshold": 30000}
 			}},
-			"transport": {"config": {"mode": "http"}},
+			"transport": {"config": {"mode": "http", "keepAliveTimeout": 180000}},
 			"publisher": {"config": {"publicationOptions": {"acknowledgeTimeout": 15000}}},
 			"data": {"config": {"filename": "/var/happn/data.db"}},
 			"stats": {"config": {}}
@@ -56,14 +56,15 @@ func TestHappn3Config(t *testing.T) {
 		"services.security.config.someFutureKey: ignored; not supported by happn for Go",
 		"services.session.config.primusOpts.compression: ignored; not supported by happn for Go",
 		"services.stats: ignored; not supported by happn for Go",
+		"services.transport.config.keepAliveTimeout: ignored; not supported by happn for Go",
 		"utils: ignored; logging is -log-level",
 	} {
 		if !slices.Contains(fc.notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, strings.Join(fc.notes, "\n"))
 		}
 	}
-	if len(fc.notes) != 6 {
-		t.Errorf("%d notes, want 6:\n%s", len(fc.notes), strings.Join(fc.notes, "\n"))
+	if len(fc.notes) != 7 {
+		t.Errorf("%d notes, want 7:\n%s", len(fc.notes), strings.Join(fc.notes, "\n"))
 	}
 
 	// The translated config runs: _ADMIN logs in with happn-3's password.
