@@ -404,12 +404,6 @@ func (s *Server) dropSession(ss *session) {
 	ss.conn.Close()
 }
 
-// session returns the live session with id, or nil.
-func (s *Server) session(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[id]
-}
 
 // heartbeats sends Primus pings to every happn_4 session every
 // PingInterval and drops the ones that stopped answering.

@@ -200,8 +200,7 @@ func TestLockout(t *testing.T) {
 
 func TestHappn3HashIsRehashedAtLogin(t *testing.T) {
 	st := memstore.New()
-	var vectors []struct{ Password, Hash string }
-	vectors = happn3Passwords(t)
+	vectors := happn3Passwords(t)
 	v := vectors[0]
 	s := newService(t, st, Config{Users: []User{{Username: "old", PasswordHash: v.Hash}}})
 	mustLogin(t, s, "old", v.Password)

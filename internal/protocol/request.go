@@ -122,14 +122,6 @@ func view(frame []byte) string {
 	return unsafe.String(unsafe.SliceData(frame), len(frame))
 }
 
-// raw returns a raw JSON value (a substring of a view) as bytes, without
-// copying. The bytes must not be modified.
-func raw(s string) []byte {
-	if s == "" {
-		return nil
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
 
 // DecodeRequest decodes a client request frame. A frame that is not a JSON
 // object, or whose fields have the wrong types, returns an error wrapping

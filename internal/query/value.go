@@ -34,9 +34,7 @@ func numberOf(r gjson.Result) number {
 // short enough to be an int64 candidate; ParseInt rejects (and, rarely,
 // allocates an error for) the few 19-digit values past int64.
 func isIntText(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "-")
 	if len(s) == 0 || len(s) > 19 {
 		return false
 	}
