@@ -404,7 +404,6 @@ func (s *Server) dropSession(ss *session) {
 	ss.conn.Close()
 }
 
-
 // heartbeats sends Primus pings to every happn_4 session every
 // PingInterval and drops the ones that stopped answering.
 func (s *Server) heartbeats() {

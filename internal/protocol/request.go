@@ -122,7 +122,6 @@ func view(frame []byte) string {
 	return unsafe.String(unsafe.SliceData(frame), len(frame))
 }
 
-
 // DecodeRequest decodes a client request frame. A frame that is not a JSON
 // object, or whose fields have the wrong types, returns an error wrapping
 // ErrMalformed.
