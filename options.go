@@ -143,6 +143,11 @@ type Config struct {
 	// transport.Disconnect (default) or transport.Drop.
 	SlowConsumer transport.SlowConsumerPolicy
 
+	// KeepAliveTimeout is how long an idle HTTP keep-alive connection
+	// (not a websocket) stays open. Default 2 minutes, as happn-3's
+	// transport keepAliveTimeout.
+	KeepAliveTimeout time.Duration
+
 	// PingInterval is how often the server sends Primus heartbeats
 	// ("primus::ping::<ms>") to happn_4 sessions. Default 30 s, as
 	// happn-3. The happn-3 client gives up on a server after 45 s of
@@ -186,6 +191,9 @@ const (
 )
 
 func (c Config) withDefaults() Config {
+	if c.KeepAliveTimeout <= 0 {
+		c.KeepAliveTimeout = 2 * time.Minute
+	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = DefaultPingInterval
 	}

@@ -44,6 +44,9 @@ type fileConfig struct {
 		Key      string `json:"key"`
 		CertPath string `json:"certPath"`
 		KeyPath  string `json:"keyPath"`
+		// KeepAliveTimeout: idle HTTP keep-alive connections close
+		// after it (happn-3's transport keepAliveTimeout).
+		KeepAliveTimeout duration `json:"keepAliveTimeout"`
 	} `json:"transport"`
 
 	// notes are what a happn-3 config held that did not translate
@@ -85,6 +88,7 @@ func (fc fileConfig) config(logger *slog.Logger) (happn.Config, error) {
 		AcknowledgeTimeout:         time.Duration(fc.AcknowledgeTimeout),
 		UnconfiguredSessionTimeout: time.Duration(fc.UnconfiguredSessionTimeout),
 		DefaultDepth:               fc.DefaultDepth,
+		KeepAliveTimeout:           time.Duration(fc.Transport.KeepAliveTimeout),
 		Logger:                     logger,
 	}
 	fc.securityConfig.apply(&cfg)

@@ -120,7 +120,7 @@ var translated = map[string][]string{
 	"services.session.config":            {"primusOpts", "unconfiguredSessionCleanup"},
 	"services.session.config.primusOpts": {"pingInterval", "allowSkippedHeartBeats", "maxLength"},
 	"services.transport":                 {"config"},
-	"services.transport.config":          {"mode", "cert", "key", "certPath", "keyPath"},
+	"services.transport.config":          {"mode", "cert", "key", "certPath", "keyPath", "keepAliveTimeout"},
 	"services.publisher":                 {"config"},
 	"services.publisher.config":          {"publicationOptions"},
 	"services.publisher.config.publicationOptions": {"acknowledgeTimeout"},

@@ -47,7 +47,8 @@ func TestHappn3Config(t *testing.T) {
 		time.Duration(cfg.AccountLockout.RetryInterval) != time.Minute || len(cfg.Profiles) != 1 || !cfg.AllowAnonymousAccess ||
 		cfg.CookieName != "my_token" || !cfg.AllowLogoutOverHTTP || cfg.PingInterval != 10*time.Second || cfg.MissedHeartbeats != 2 ||
 		cfg.MaxMessageSize != 1<<20 || cfg.UnconfiguredSessionTimeout != 30*time.Second || cfg.AcknowledgeTimeout != 15*time.Second ||
-		cfg.DataPath != "happn.db" || cfg.HTTPS != nil || !cfg.CaseInsensitivePermissions || !cfg.RefuseTTL0Revocations {
+		cfg.DataPath != "happn.db" || cfg.HTTPS != nil || !cfg.CaseInsensitivePermissions || !cfg.RefuseTTL0Revocations ||
+		cfg.KeepAliveTimeout != 3*time.Minute {
 		t.Errorf("translated config: addr %q, %+v", fc.Addr, cfg)
 	}
 	for _, want := range []string{
@@ -56,15 +57,14 @@ func TestHappn3Config(t *testing.T) {
 		"services.security.config.someFutureKey: ignored; not supported by happn for Go",
 		"services.session.config.primusOpts.compression: ignored; not supported by happn for Go",
 		"services.stats: ignored; not supported by happn for Go",
-		"services.transport.config.keepAliveTimeout: ignored; not supported by happn for Go",
 		"utils: ignored; logging is -log-level",
 	} {
 		if !slices.Contains(fc.notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, strings.Join(fc.notes, "\n"))
 		}
 	}
-	if len(fc.notes) != 7 {
-		t.Errorf("%d notes, want 7:\n%s", len(fc.notes), strings.Join(fc.notes, "\n"))
+	if len(fc.notes) != 6 {
+		t.Errorf("%d notes, want 6:\n%s", len(fc.notes), strings.Join(fc.notes, "\n"))
 	}
 
 	// The translated config runs: _ADMIN logs in with happn-3's password.
