@@ -63,7 +63,7 @@ func (s *Service) upsertUser(ctx context.Context, u User, quiet bool) (User, err
 		}
 		rec.Hash = h
 	case u.PasswordHash != "":
-		if _, _, err := VerifyPassword(u.PasswordHash, "probe"); err != nil {
+		if err := CheckPasswordHash(u.PasswordHash); err != nil {
 			return User{}, err
 		}
 		rec.Hash = u.PasswordHash

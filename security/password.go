@@ -100,6 +100,22 @@ func VerifyPassword(hash, pw string) (ok, needsRehash bool, err error) {
 	return false, false, fmt.Errorf("%w: unknown algorithm", ErrMalformedHash)
 }
 
+// CheckPasswordHash reports whether hash is a password hash this package
+// can verify (an argon2id one, or happn-3's PBKDF2), without the cost of
+// verifying a password against it: ErrMalformedHash otherwise.
+func CheckPasswordHash(hash string) error {
+	var err error
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		_, err = parseArgon2id(hash)
+	case strings.HasPrefix(hash, "pbkdf2$"):
+		_, err = parsePBKDF2(hash)
+	default:
+		err = fmt.Errorf("%w: unknown algorithm", ErrMalformedHash)
+	}
+	return err
+}
+
 // dummySalt is any salt of the right length: DummyVerify's result is
 // thrown away.
 var dummySalt = make([]byte, argonSaltLen)
@@ -113,79 +129,110 @@ func DummyVerify() {
 	argon2.IDKey([]byte("dummy password"), dummySalt, argonTime, argonMemory, argonThreads, argonKeyLen)
 }
 
-// verifyArgon2id checks pw against "$argon2id$v=19$m=M,t=T,p=P$salt$key".
+// argon2idHash is a parsed "$argon2id$v=19$m=M,t=T,p=P$salt$key".
+type argon2idHash struct {
+	memory, passes, threads uint64
+	salt, key               []byte
+}
+
+// verifyArgon2id checks pw against an argon2id hash.
 func verifyArgon2id(hash, pw string) (ok, needsRehash bool, err error) {
+	a, err := parseArgon2id(hash)
+	if err != nil {
+		return false, false, err
+	}
+	got := argon2.IDKey([]byte(pw), a.salt, uint32(a.passes), uint32(a.memory), uint8(a.threads), uint32(len(a.key)))
+	if subtle.ConstantTimeCompare(got, a.key) != 1 {
+		return false, false, nil
+	}
+	weaker := a.memory < argonMemory || a.passes < argonTime || len(a.salt) < argonSaltLen || len(a.key) < argonKeyLen
+	return true, weaker, nil
+}
+
+func parseArgon2id(hash string) (argon2idHash, error) {
+	var a argon2idHash
 	fields := strings.Split(hash, "$")
 	if len(fields) != 6 || fields[0] != "" || fields[2] != "v="+strconv.Itoa(argon2.Version) {
-		return false, false, fmt.Errorf("%w: argon2id layout", ErrMalformedHash)
+		return a, fmt.Errorf("%w: argon2id layout", ErrMalformedHash)
 	}
-	var memory, passes, threads uint64
 	params := strings.Split(fields[3], ",")
 	if len(params) != 3 {
-		return false, false, fmt.Errorf("%w: argon2id parameters", ErrMalformedHash)
+		return a, fmt.Errorf("%w: argon2id parameters", ErrMalformedHash)
 	}
 	for i, p := range []struct {
 		name string
 		dst  *uint64
 		max  uint64
-	}{{"m", &memory, maxArgonMemory}, {"t", &passes, maxArgonTime}, {"p", &threads, 255}} {
+	}{{"m", &a.memory, maxArgonMemory}, {"t", &a.passes, maxArgonTime}, {"p", &a.threads, 255}} {
 		v, found := strings.CutPrefix(params[i], p.name+"=")
 		n, err := strconv.ParseUint(v, 10, 32)
 		if !found || err != nil || n == 0 || n > p.max {
-			return false, false, fmt.Errorf("%w: argon2id parameter %s", ErrMalformedHash, p.name)
+			return a, fmt.Errorf("%w: argon2id parameter %s", ErrMalformedHash, p.name)
 		}
 		*p.dst = n
 	}
 	enc := base64.RawStdEncoding.Strict()
-	salt, err1 := enc.DecodeString(fields[4])
-	key, err2 := enc.DecodeString(fields[5])
-	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < minStoredKeyLen || len(key) > maxStoredKeyLen {
-		return false, false, fmt.Errorf("%w: argon2id salt or key", ErrMalformedHash)
+	var err1, err2 error
+	a.salt, err1 = enc.DecodeString(fields[4])
+	a.key, err2 = enc.DecodeString(fields[5])
+	if err1 != nil || err2 != nil || len(a.salt) < 8 || len(a.key) < minStoredKeyLen || len(a.key) > maxStoredKeyLen {
+		return a, fmt.Errorf("%w: argon2id salt or key", ErrMalformedHash)
 	}
-	got := argon2.IDKey([]byte(pw), salt, uint32(passes), uint32(memory), uint8(threads), uint32(len(key)))
-	if subtle.ConstantTimeCompare(got, key) != 1 {
-		return false, false, nil
-	}
-	weaker := memory < argonMemory || passes < argonTime || len(salt) < argonSaltLen || len(key) < argonKeyLen
-	return true, weaker, nil
+	return a, nil
 }
 
-// verifyPBKDF2 checks pw against happn-3's
+// pbkdf2Hash is a parsed happn-3 hash,
 // "pbkdf2$<iterations>$<hex key>$<hex salt>[$<digest>]" (SPEC §7.5).
+type pbkdf2Hash struct {
+	iterations int
+	key, salt  []byte
+	h          func() hash.Hash
+}
+
+// verifyPBKDF2 checks pw against a happn-3 hash.
 func verifyPBKDF2(stored, pw string) (bool, error) {
+	p, err := parsePBKDF2(stored)
+	if err != nil {
+		return false, err
+	}
+	got, err := pbkdf2.Key(p.h, pw, p.salt, p.iterations, len(p.key))
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, p.key) == 1, nil
+}
+
+func parsePBKDF2(stored string) (pbkdf2Hash, error) {
+	var p pbkdf2Hash
 	fields := strings.Split(stored, "$")
 	if len(fields) != 4 && len(fields) != 5 {
-		return false, fmt.Errorf("%w: pbkdf2 layout", ErrMalformedHash)
+		return p, fmt.Errorf("%w: pbkdf2 layout", ErrMalformedHash)
 	}
-	iterations, err := strconv.Atoi(fields[1])
-	if err != nil || iterations <= 0 || iterations > maxPBKDF2Iteration {
-		return false, fmt.Errorf("%w: pbkdf2 iterations", ErrMalformedHash)
+	var err, err1, err2 error
+	p.iterations, err = strconv.Atoi(fields[1])
+	if err != nil || p.iterations <= 0 || p.iterations > maxPBKDF2Iteration {
+		return p, fmt.Errorf("%w: pbkdf2 iterations", ErrMalformedHash)
 	}
-	key, err1 := hex.DecodeString(fields[2])
-	salt, err2 := hex.DecodeString(fields[3])
-	if err1 != nil || err2 != nil || len(salt) == 0 || len(key) < minStoredKeyLen || len(key) > maxStoredKeyLen {
-		return false, fmt.Errorf("%w: pbkdf2 key or salt", ErrMalformedHash)
+	p.key, err1 = hex.DecodeString(fields[2])
+	p.salt, err2 = hex.DecodeString(fields[3])
+	if err1 != nil || err2 != nil || len(p.salt) == 0 || len(p.key) < minStoredKeyLen || len(p.key) > maxStoredKeyLen {
+		return p, fmt.Errorf("%w: pbkdf2 key or salt", ErrMalformedHash)
 	}
 	digest := "sha1" // hashes from before happn-3 stored the digest
 	if len(fields) == 5 && fields[4] != "" {
 		digest = strings.ToLower(fields[4])
 	}
-	var h func() hash.Hash
 	switch digest {
 	case "sha1":
-		h = sha1.New
+		p.h = sha1.New
 	case "sha256":
-		h = sha256.New
+		p.h = sha256.New
 	case "sha384":
-		h = sha512.New384
+		p.h = sha512.New384
 	case "sha512":
-		h = sha512.New
+		p.h = sha512.New
 	default:
-		return false, fmt.Errorf("%w: pbkdf2 digest %q", ErrMalformedHash, fields[4])
+		return p, fmt.Errorf("%w: pbkdf2 digest %q", ErrMalformedHash, fields[4])
 	}
-	got, err := pbkdf2.Key(h, pw, salt, iterations, len(key))
-	if err != nil {
-		return false, err
-	}
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	return p, nil
 }

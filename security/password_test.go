@@ -125,6 +125,23 @@ func TestVerifyPasswordMalformed(t *testing.T) {
 		if ok || rehash || !errors.Is(err, ErrMalformedHash) {
 			t.Errorf("VerifyPassword(%q) = %v, %v, %v; want false, false, ErrMalformedHash", h, ok, rehash, err)
 		}
+		if err := CheckPasswordHash(h); !errors.Is(err, ErrMalformedHash) {
+			t.Errorf("CheckPasswordHash(%q) = %v, want ErrMalformedHash", h, err)
+		}
+	}
+}
+
+// TestCheckPasswordHash: every hash VerifyPassword can use passes, without
+// a verification's cost.
+func TestCheckPasswordHash(t *testing.T) {
+	ours, err := HashPassword("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range append([]string{ours}, happn3Passwords(t)[0].Hash) {
+		if err := CheckPasswordHash(h); err != nil {
+			t.Errorf("CheckPasswordHash(%q) = %v", h, err)
+		}
 	}
 }
 
