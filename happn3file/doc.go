@@ -16,7 +16,8 @@
 //	stats, err := happn3file.Import(ctx, f.Records, srv.Store(), srv.Security())
 //
 // Fetch reads the same from a running happn-3 server, over its own protocol,
-// as its _ADMIN. cmd/happn runs them with -import-happn3. The tests check the result
+// as its _ADMIN. The way back is Documents and Write: a data file a
+// happn-3 server starts on. cmd/happn runs them with -import-happn3. The tests check the result
 // against files a real happn-3 server (13.12.1 and 12.1.10) wrote, and
 // against what that server answered for the same reads and logins.
 package happn3file

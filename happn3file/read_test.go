@@ -3,6 +3,7 @@ package happn3file
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -191,4 +192,36 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteReadsBack: what Write writes, Read reads back the same, in
+// both formats.
+func TestWriteReadsBack(t *testing.T) {
+	recs := []Record{
+		{Path: "/a", Data: json.RawMessage(`{"x":1}`), Created: 100, Modified: 200, ModifiedBy: "alice"},
+		{Path: "/b/c", Data: json.RawMessage(`{"value":"s \"q\" ✓"}`), Created: 1, Modified: 1},
+		{Path: "/b/d", Data: json.RawMessage(`{}`)},
+	}
+	for _, format := range []Format{Nedb, Loki} {
+		var b strings.Builder
+		if err := Write(&b, format, recs); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Read(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if f.Format != format || len(f.Skipped) != 0 || len(f.Records) != len(recs) {
+			t.Fatalf("%s: read back %+v", format, f)
+		}
+		for i, r := range f.Records {
+			w := recs[i]
+			if r.Path != w.Path || string(r.Data) != string(w.Data) || r.Created != w.Created || r.Modified != w.Modified || r.ModifiedBy != w.ModifiedBy {
+				t.Errorf("%s: record %d = %+v, want %+v", format, i, r, w)
+			}
+		}
+	}
+	if err := Write(io.Discard, "csv", recs); err == nil {
+		t.Error("an unknown format was written")
+	}
 }

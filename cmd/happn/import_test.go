@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/happn3file"
 )
 
 // happn3Hash is happn-3's PBKDF2 hash of "secret" (security's example).
@@ -109,5 +110,36 @@ func TestImportHappn3FromURL(t *testing.T) {
 	}
 	if err := run([]string{"-data", filepath.Join(t.TempDir(), "x.db"), "-log-level", "error", "-import-happn3", strings.Replace(hs.URL, "http://", "http://_ADMIN:wrong@", 1)}); err == nil {
 		t.Error("a wrong password was accepted")
+	}
+}
+
+// TestExportHappn3Flag: -export-happn3 writes the data file's documents
+// as a happn-3 file (loki by default, nedb with -happn3-format nedb) and
+// never overwrites an existing file.
+func TestExportHappn3Flag(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "happn.db")
+	srv, err := happn.New(happn.Config{DataPath: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, _ := srv.LocalClient(ctx)
+	c.Set(ctx, "/a", map[string]int{"a": 1})
+	c.Set(ctx, "/b", "text")
+	c.Close()
+	srv.Close()
+	for _, format := range []string{"loki", "nedb"} {
+		out := filepath.Join(dir, format+".db")
+		if err := run([]string{"-data", data, "-log-level", "error", "-export-happn3", out, "-happn3-format", format}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := happn3file.ReadFile(out)
+		if err != nil || string(f.Format) != format || len(f.Records) != 2 || string(f.Records[1].Data) != `{"value":"text"}` {
+			t.Fatalf("%s export read back: %+v, %v", format, f, err)
+		}
+		if err := run([]string{"-data", data, "-log-level", "error", "-export-happn3", out}); err == nil {
+			t.Errorf("%s: exporting over an existing file succeeded", format)
+		}
 	}
 }

@@ -53,6 +53,8 @@ func run(args []string) error {
 	production := fs.Bool("production", false, "refuse to start a secure server with the default _ADMIN password")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the server stops")
 	metrics := fs.String("metrics", "", `serve Prometheus metrics at this HTTP path ("/metrics"), without login`)
+	exportFile := fs.String("export-happn3", "", "write the data file's documents as a happn-3 data file (see -happn3-format), then exit: the way back")
+	exportFormat := fs.String("happn3-format", "loki", `format of -export-happn3: "loki" (happn-3 13.x) or "nedb" (12.x)`)
 	importFiles := fs.String("import-happn3", "", "import happn-3 data into the data file, then exit: data files (12.x nedb, 13.x loki) or a running server's URL (http://_ADMIN:pw@host:55000, or the password in $HAPPN3_PASSWORD); comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,6 +127,13 @@ func run(args []string) error {
 	}
 	srv, err := happn.New(cfg)
 	if err != nil {
+		return err
+	}
+	if *exportFile != "" {
+		err := exportHappn3(context.Background(), srv, *exportFile, *exportFormat, logger)
+		if cerr := srv.Close(); err == nil {
+			err = cerr
+		}
 		return err
 	}
 	if *importFiles != "" {
