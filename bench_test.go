@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/happn-go/happn"
 )
@@ -58,6 +59,23 @@ func BenchmarkSet(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// BenchmarkSetTTL is BenchmarkSet with a ttl on every set: the document
+// and its expiry record are written, and the expiry is rescheduled.
+func BenchmarkSetTTL(b *testing.B) {
+	c := benchClients(b)["local"]
+	ctx := context.Background()
+	data := []byte(`{"a":1,"b":"x"}`)
+	ttl := happn.TTL(time.Hour)
+	i := 0
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := c.Set(ctx, "/bench/ttl/"+strconv.Itoa(i%1000), data, ttl); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }
 
