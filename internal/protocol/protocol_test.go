@@ -109,6 +109,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"action":"off","eventId":4,"path":"*","options":{"referenceId":0}}`))
 	f.Add([]byte(`"primus::pong::1"`))
 	f.Add([]byte(`{"encrypted":true}`))
+	f.Add([]byte(`{"action":"set","eventId":5,"path":"/t","data":{},"options":{"ttl":1000,"noCluster":true}}`))
+	f.Add([]byte(`{"action":"get","eventId":6,"path":"/a/*","options":{"aggregate":[{"$group":{}}],"options":{"collation":{"locale":"en"}}}}`))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		req, err := DecodeRequest(frame)
 		if err != nil {
@@ -140,4 +142,26 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("round trip of %q gave %q", s, back)
 		}
 	})
+}
+
+// TestDecodeNewOptions: ttl, noCluster, aggregate and collation are read
+// where the server looks for them.
+func TestDecodeNewOptions(t *testing.T) {
+	req, err := DecodeRequest([]byte(`{"action":"set","eventId":1,"path":"/t","data":{},"options":{"ttl":1500,"noCluster":true}}`))
+	if err != nil || string(req.Options.TTL) != "1500" || !req.Options.NoCluster {
+		t.Fatalf("set options: %+v, %v", req.Options, err)
+	}
+	for _, frame := range []string{
+		`{"action":"get","eventId":1,"path":"/a/*","options":{"aggregate":[]}}`,
+		`{"action":"get","eventId":1,"path":"/a/*","options":{"options":{"aggregate":[]}}}`,
+	} {
+		req, err := DecodeRequest([]byte(frame))
+		if err != nil || req.Options.Unsupported != "aggregate" {
+			t.Errorf("%s: Unsupported %q, %v", frame, req.Options.Unsupported, err)
+		}
+	}
+	req, _ = DecodeRequest([]byte(`{"action":"get","eventId":1,"path":"/a/*","options":{"collation":null}}`))
+	if req.Options.Unsupported != "" {
+		t.Errorf("a null collation counts as one: %q", req.Options.Unsupported)
+	}
 }
