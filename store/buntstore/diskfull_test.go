@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -27,13 +26,10 @@ const fullChildEnv = "BUNTSTORE_DISKFULL_CHILD"
 // write and none of the refused ones. It runs in a child process, since
 // the limit applies to a whole process.
 func TestDiskFull(t *testing.T) {
-	if dir := os.Getenv(fullChildEnv); dir != "" {
-		diskFullChild(dir)
+	cmd, dir, ok := childProcess(t, fullChildEnv, diskFullChild)
+	if !ok {
 		return
 	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFull$", "-test.count=1")
-	cmd.Env = append(os.Environ(), fullChildEnv+"="+dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)

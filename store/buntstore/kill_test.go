@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,13 +25,10 @@ const killChildEnv = "BUNTSTORE_KILL9_CHILD"
 // prints each write after Update returns; the parent SIGKILLs it mid-load
 // and then finds every printed write in the file.
 func TestKill9(t *testing.T) {
-	if dir := os.Getenv(killChildEnv); dir != "" {
-		kill9Child(dir)
+	cmd, dir, ok := childProcess(t, killChildEnv, kill9Child)
+	if !ok {
 		return
 	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKill9$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
