@@ -1,6 +1,7 @@
 'use strict';
 // client.js — drives a floor server one request at a time and prints how many it made.
 //   echo: send a request, wait for its response.
+//   conc: as echo, with 100 requests in flight (as h2h's conc-set).
 //   fan: 100 subscriber sockets; send a request, wait for its ack and for every subscriber's
 //        event (as h2h's fanout:paced).
 //
@@ -37,14 +38,17 @@ function counted(s, size, back) {
     console.log(JSON.stringify({ ops }));
     process.exit(0);
   };
-  if (opt.mode === 'echo') {
+  if (opt.mode === 'echo' || opt.mode === 'conc') {
+    // conc keeps 100 requests in flight, each written on its own as the happn-3 client does.
+    const inflight = opt.mode === 'conc' ? 100 : 1;
     const s = await connect();
+    let open = inflight;
     counted(s, 200, () => {
       ops++;
       if (Date.now() < end) s.write(request);
-      else done();
+      else if (--open === 0) done();
     });
-    s.write(request);
+    for (let i = 0; i < inflight; i++) s.write(request);
     return;
   }
   const subs = [];

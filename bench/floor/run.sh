@@ -3,7 +3,7 @@
 # (user and kernel time from /proc/<pid>/stat), for a node and a Go floor server in
 # alternating rounds under the same node client. See README.md.
 #
-#   bench/floor/run.sh echo [rounds]     # or fan
+#   bench/floor/run.sh echo [rounds]     # or conc, fan
 set -euo pipefail
 mode=${1:-echo}
 rounds=${2:-3}
@@ -33,6 +33,9 @@ for _ in $(seq "$rounds"); do
   if [ "$mode" = fan ]; then
     measure node fan node "$here/server.js" --mode fan
     measure go fan "$bin" -mode fan
+  elif [ "$mode" = conc ]; then
+    measure node conc node "$here/server.js" --mode echo
+    measure go conc "$bin" -mode echo
   else
     measure node echo node "$here/server.js" --mode echo
     measure go echo "$bin" -mode echo
