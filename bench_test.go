@@ -79,6 +79,23 @@ func BenchmarkSetTTL(b *testing.B) {
 	}
 }
 
+// BenchmarkRemovePattern measures a set and then a remove of a pattern
+// matching it: the remove takes every stripe lock (lockPattern).
+func BenchmarkRemovePattern(b *testing.B) {
+	c := benchClients(b)["local"]
+	ctx := context.Background()
+	data := []byte(`{"a":1,"b":"x"}`)
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := c.Set(ctx, "/bench/rm/x", data); err != nil {
+			b.Fatal(err)
+		}
+		if n, err := c.Remove(ctx, "/bench/rm/*"); err != nil || n != 1 {
+			b.Fatal(n, err)
+		}
+	}
+}
+
 // BenchmarkGet measures sequential gets of one existing path.
 func BenchmarkGet(b *testing.B) {
 	for name, c := range benchClients(b) {

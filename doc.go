@@ -39,7 +39,11 @@
 // each subscriber in the order the writes were committed. As in happn-3,
 // a Remove of a pattern ("/a/*") publishes one event whose path is the
 // pattern: it reaches the subscriptions that match the pattern as a path
-// ("/a/*", "/a/**", "*"), not those of the single paths it removed.
+// ("/a/*", "/a/**", "*"), not those of the single paths it removed. Such
+// a remove holds every writer back from its delete to its event, so a
+// subscriber that applies the events it gets in order ends with what is
+// stored: the event of a set the remove undid never comes after the
+// remove's.
 //
 // Servers can share their events through a pubsub.Broker
 // (Config.Broker; pubsub.Hub links servers in one process): each server

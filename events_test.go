@@ -1,9 +1,12 @@
 package happn_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -444,5 +447,77 @@ func TestEventOrderPerPath(t *testing.T) {
 	}
 	if len(seen) != 200 {
 		t.Fatalf("%d of 200 events", len(seen))
+	}
+}
+
+// TestPatternRemoveOrderedWithSets pauses the event of a set of /race/1
+// (an outbound layer holds it) and removes /race/*: the remove must wait
+// for the set's event, because a subscriber to /race/* that applies each
+// event it gets must end with what is stored. Without that, the remove
+// deletes /race/1 and its event overtakes the set's, and the subscriber
+// believes in a document that is gone.
+func TestPatternRemoveOrderedWithSets(t *testing.T) {
+	paused, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(_ context.Context, m *happn.Message) error {
+		if bytes.Contains(m.Frame, []byte(`"/SET@/race/1"`)) {
+			once.Do(func() {
+				close(paused)
+				<-release
+			})
+		}
+		return nil
+	}
+	srv, url := testServer(t, happn.Config{OutboundLayers: []happn.Layer{hold}})
+	ctx := ctxT(t)
+	sub := connectors[1].connect(t, srv, url)
+	var mu sync.Mutex
+	replayed := map[string]bool{}
+	sub.On(ctx, "/race/*", func(ev *happn.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.HasPrefix(ev.Meta.Action, "/REMOVE@") {
+			clear(replayed)
+			return
+		}
+		replayed[ev.Meta.Path] = true
+	})
+	setter := connectors[0].connect(t, srv, url)
+	remover := connectors[0].connect(t, srv, url)
+
+	var wg sync.WaitGroup
+	wg.Go(func() { setter.Set(ctx, "/race/1", map[string]any{}) })
+	<-paused
+	removed := make(chan struct{})
+	wg.Go(func() {
+		remover.Remove(ctx, "/race/*")
+		close(removed)
+	})
+	select {
+	case <-removed:
+		t.Error("the remove of /race/* finished while the event of a set it removed was still on its way")
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	wg.Wait()
+
+	sub.Set(ctx, "/race/end", map[string]any{})
+	waitFor(t, "the end marker", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return replayed["/race/end"]
+	})
+	items, err := sub.Search(ctx, "/race/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, it := range items {
+		stored[it.Meta.Path] = true
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !maps.Equal(stored, replayed) {
+		t.Fatalf("the events say %v is stored, the store has %v", slices.Sorted(maps.Keys(replayed)), slices.Sorted(maps.Keys(stored)))
 	}
 }

@@ -52,7 +52,8 @@ type Server struct {
 	leaveBroker func()
 
 	// stripes serialise writers of the same path so that subscribers see
-	// a path's events in the order its writes were committed.
+	// a path's events in the order its writes were committed; a remove of
+	// a pattern holds them all (lockPattern).
 	stripes [256]sync.Mutex
 
 	mu       sync.Mutex
@@ -425,6 +426,23 @@ func (s *Server) heartbeats() {
 			for _, ss := range sessions {
 				ss.heartbeat(ping)
 			}
+		}
+	}
+}
+
+// lockPattern locks every stripe, in order, for a write whose path is a
+// pattern and so may touch any path: a remove of "/a/*" must not delete
+// a document whose set then publishes after the remove's event, leaving
+// subscribers believing in a document that is gone. A writer holds one
+// stripe at most, so taking them in order cannot deadlock. It returns the
+// unlock.
+func (s *Server) lockPattern() func() {
+	for i := range s.stripes {
+		s.stripes[i].Lock()
+	}
+	return func() {
+		for i := range s.stripes {
+			s.stripes[i].Unlock()
 		}
 	}
 }

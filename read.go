@@ -311,8 +311,8 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 	}
 	n, ok := ss.removeLocked(ctx, req, level, sp.criteria)
 	if ok && n > 0 {
-		// After the pattern's stripe lock is gone: this takes the lock of
-		// each path removed.
+		// After the pattern's stripe locks are gone: this takes the lock
+		// of each path removed.
 		if err := ss.srv.clearRemovedExpiries(ctx, path); err != nil {
 			ss.srv.log.Error("ending the expiries of removed documents", "pattern", path, "err", err)
 		}
@@ -320,13 +320,18 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 }
 
 // removeLocked deletes and publishes under the request path's stripe
-// lock, and answers the client. It returns how many documents went.
+// lock (every stripe for a pattern), and answers the client. It returns
+// how many documents went.
 func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, level int, criteria *query.Query) (int, bool) {
 	path := req.Path
 	o := &req.Options
-	lock := ss.srv.stripe(path)
-	lock.Lock()
-	defer lock.Unlock()
+	if strings.IndexByte(path, '*') >= 0 {
+		defer ss.srv.lockPattern()()
+	} else {
+		lock := ss.srv.stripe(path)
+		lock.Lock()
+		defer lock.Unlock()
+	}
 	n, err := ss.srv.delete(ctx, path, criteria)
 	if err != nil {
 		ss.fail(req, err)
