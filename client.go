@@ -52,8 +52,13 @@ type Client struct {
 	server    string
 
 	events chan *message // publications waiting for the dispatcher
-	done   chan struct{} // closed when the client stops for good
-	wg     sync.WaitGroup
+	// released lists the listeners whose initial values have been handed
+	// over and whose held events the dispatcher is to deliver (On);
+	// release wakes it for them.
+	released []*listener
+	release  chan struct{}
+	done     chan struct{} // closed when the client stops for good
+	wg       sync.WaitGroup
 }
 
 // clientConn is the client's end of a connection.
@@ -76,6 +81,7 @@ func newClient(opts *dialOptions, dial func(context.Context) (clientConn, error)
 		listeners: make(map[string][]*listener),
 		byID:      make(map[ListenerID]*listener),
 		events:    make(chan *message, eventBacklog),
+		release:   make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
 	c.wg.Add(1)
@@ -317,11 +323,14 @@ func (c *Client) dispatchLoop() {
 	for {
 		select {
 		case m := <-c.events:
+			c.deliverReleased()
 			if m.typ == "ack" {
 				c.publicationAck(m)
 				continue
 			}
 			c.dispatchEvent(m)
+		case <-c.release:
+			c.deliverReleased()
 		case <-c.done:
 			return
 		}

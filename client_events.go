@@ -30,6 +30,19 @@ type listener struct {
 	// deeper than the listener asked for are not delivered.
 	varPrefix string
 	depth     int
+	// waiting is true while the listener's initial values are on their
+	// way (InitialCallback, InitialEmit): its events wait in held, so
+	// that the handler gets them after the values and one at a time on
+	// the dispatcher's goroutine, whatever order the server sent them in.
+	waiting bool
+	held    []heldEvent
+}
+
+// heldEvent is an event waiting for its listener's initial values;
+// initial marks one of those values (InitialEmit), which Count ignores.
+type heldEvent struct {
+	ev      *Event
+	initial bool
 }
 
 // On subscribes handler to events on path and returns the listener's id.
@@ -74,7 +87,8 @@ func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts
 	if err != nil {
 		return 0, err
 	}
-	l := &listener{id: ListenerID(c.nextID.Add(1)), path: path, channel: channel, handler: handler, options: again, remaining: o.count}
+	l := &listener{id: ListenerID(c.nextID.Add(1)), path: path, channel: channel, handler: handler, options: again, remaining: o.count,
+		waiting: o.initialCallback != nil || o.initialEmit}
 	if strings.HasSuffix(path, "/**") {
 		l.varPrefix = strings.TrimSuffix(path, "**")
 		l.depth = o.depth
@@ -105,12 +119,14 @@ func (c *Client) On(ctx context.Context, path string, handler func(*Event), opts
 		if o.initialCallback != nil {
 			o.initialCallback(items)
 		}
+		var initial []heldEvent
 		if o.initialEmit {
 			for i := range items {
-				l.handler(&Event{Data: items[i].Data, Meta: EventMeta{Path: items[i].Meta.Path, Channel: channel,
-					Created: items[i].Meta.Created, Modified: items[i].Meta.Modified}})
+				initial = append(initial, heldEvent{initial: true, ev: &Event{Data: items[i].Data, Meta: EventMeta{Path: items[i].Meta.Path,
+					Channel: channel, Created: items[i].Meta.Created, Modified: items[i].Meta.Modified}}})
 			}
 		}
+		c.releaseListener(l, initial)
 	} else {
 		c.mu.Lock()
 		l.ref = data.Get("id").String()
@@ -205,6 +221,54 @@ func (c *Client) OffAll(ctx context.Context) error {
 	return err
 }
 
+// releaseListener ends l's wait for its initial values: the dispatcher
+// hands it initial (InitialEmit's values), then the events held meanwhile.
+func (c *Client) releaseListener(l *listener, initial []heldEvent) {
+	c.mu.Lock()
+	l.held = append(initial, l.held...)
+	l.waiting = false
+	if len(l.held) > 0 {
+		c.released = append(c.released, l)
+	}
+	c.mu.Unlock()
+	select {
+	case c.release <- struct{}{}:
+	default: // already due
+	}
+}
+
+// deliverReleased hands the released listeners what they hold; it runs
+// on the dispatcher's goroutine before any newer event.
+func (c *Client) deliverReleased() {
+	c.mu.Lock()
+	released := c.released
+	c.released = nil
+	c.mu.Unlock()
+	for _, l := range released {
+		c.deliverHeld(l)
+	}
+}
+
+// deliverHeld hands l the events it holds, in order.
+func (c *Client) deliverHeld(l *listener) {
+	c.mu.Lock()
+	held := l.held
+	l.held = nil
+	c.mu.Unlock()
+	for _, h := range held {
+		if h.initial {
+			c.mu.Lock()
+			live := c.byID[l.id] == l
+			c.mu.Unlock()
+			if live {
+				l.handler(h.ev)
+			}
+			continue
+		}
+		c.handOver(l, h.ev)
+	}
+}
+
 // dispatchEvent delivers one publication to the listeners of its channel.
 func (c *Client) dispatchEvent(msg *message) {
 	m := parseEventMeta(msg.meta)
@@ -223,23 +287,40 @@ func (c *Client) dispatchEvent(msg *message) {
 			continue
 		}
 		c.mu.Lock()
-		live := c.byID[l.id] == l
-		last := false
-		if live && l.remaining > 0 {
-			l.remaining--
-			last = l.remaining == 0
+		if l.waiting {
+			l.held = append(l.held, heldEvent{ev: ev})
+			c.mu.Unlock()
+			continue
 		}
+		earlier := len(l.held) > 0 // released after deliverReleased looked
 		c.mu.Unlock()
-		if !live {
-			continue // ended by Off or by its Count while events were queued
+		if earlier {
+			c.deliverHeld(l)
 		}
-		if last {
-			// The count is enforced here; the server is told afterwards.
-			c.dropListener(l)
-			go c.offServer(context.Background(), l)
-		}
-		l.handler(ev)
+		c.handOver(l, ev)
 	}
+}
+
+// handOver calls l's handler with ev, unless l has ended, and ends l when
+// ev is the last of its Count.
+func (c *Client) handOver(l *listener, ev *Event) {
+	c.mu.Lock()
+	live := c.byID[l.id] == l
+	last := false
+	if live && l.remaining > 0 {
+		l.remaining--
+		last = l.remaining == 0
+	}
+	c.mu.Unlock()
+	if !live {
+		return // ended by Off or by its Count while events were queued
+	}
+	if last {
+		// The count is enforced here; the server is told afterwards.
+		c.dropListener(l)
+		go c.offServer(context.Background(), l)
+	}
+	l.handler(ev)
 }
 
 // segmentsBelow counts the segments of path after prefix.

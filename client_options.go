@@ -152,13 +152,16 @@ func Count(n int) Option { return func(o *callOptions) { o.count = n } }
 func Once() Option { return Count(1) }
 
 // InitialCallback makes On fetch the items currently matching the
-// subscription and pass them to fn before On returns.
+// subscription and pass them to fn before On returns. The handler gets
+// no event of the subscription before fn has returned.
 func InitialCallback(fn func(items []Item)) Option {
 	return func(o *callOptions) { o.initialCallback = fn }
 }
 
-// InitialEmit makes On call the handler once for each item currently
-// matching the subscription, before any new event.
+// InitialEmit makes the handler get each item currently matching the
+// subscription, oldest first, before any event, on the client's event
+// goroutine like every event (so possibly after On has returned). Events
+// published while the items were read follow them and may repeat them.
 func InitialEmit() Option { return func(o *callOptions) { o.initialEmit = true } }
 
 // Depth sets how many segments a trailing "/**" subscription spans

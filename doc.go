@@ -43,7 +43,9 @@
 // a remove holds every writer back from its delete to its event, so a
 // subscriber that applies the events it gets in order ends with what is
 // stored: the event of a set the remove undid never comes after the
-// remove's.
+// remove's. A subscription with initial values (InitialCallback,
+// InitialEmit) gets them before any event published after it was made:
+// the session's events wait while the values are read.
 //
 // Servers can share their events through a pubsub.Broker
 // (Config.Broker; pubsub.Hub links servers in one process): each server

@@ -240,6 +240,107 @@ func TestInitialValues(t *testing.T) {
 	})
 }
 
+// pauseAnswer returns an outbound layer that holds the first frame
+// containing every one of parts until release is closed, and closes
+// paused when it starts to.
+func pauseAnswer(parts ...string) (layer happn.Layer, paused, release chan struct{}) {
+	paused, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	layer = func(_ context.Context, m *happn.Message) error {
+		for _, p := range parts {
+			if !bytes.Contains(m.Frame, []byte(p)) {
+				return nil
+			}
+		}
+		once.Do(func() {
+			close(paused)
+			<-release
+		})
+		return nil
+	}
+	return layer, paused, release
+}
+
+// TestInitialValuesAnswerPrecedesEvents holds the server's answer to a
+// subscription with initial values (an outbound layer pauses it) while the
+// path is written: on the wire, the write's event must come after the
+// answer, or a client that applies both in order (happn-3's does) ends
+// with the older value the answer carries.
+func TestInitialValuesAnswerPrecedesEvents(t *testing.T) {
+	layer, paused, release := pauseAnswer(`"action":"on"`, `"v":1`)
+	srv, url := testServer(t, happn.Config{OutboundLayers: []happn.Layer{layer}})
+	ctx := ctxT(t)
+	writer := connectors[0].connect(t, srv, url)
+	if _, err := writer.Set(ctx, "/init/x", map[string]any{"v": 1}); err != nil {
+		t.Fatal(err)
+	}
+	r := dialRaw(t, url)
+	r.handshake(t)
+	r.send(t, `{"action":"on","eventId":4,"path":"/ALL@/init/x","data":null,"options":{"event_type":"all","count":0,"initialEmit":true}}`)
+	<-paused
+	if _, err := writer.Set(ctx, "/init/x", map[string]any{"v": 2}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	first := r.read(t)
+	if !strings.Contains(first, `"action":"on"`) {
+		t.Fatalf("the write's event came before the answer: %s", first)
+	}
+	if err := matchFrame(`{"data":[{"v":1,"_meta":"<ANY>"}],"_meta":{"referenceId":"<ANY>","type":"response","status":"ok","published":false,"eventId":4,"action":"on"},"protocol":"happn_4"}`, first); err != nil {
+		t.Fatalf("the answer: %v: %s", err, first)
+	}
+	if got := r.read(t); !strings.Contains(got, `"data":{"v":2}`) {
+		t.Fatalf("after the answer: %s, want the event of the write", got)
+	}
+}
+
+// TestInitialValuesThenEvents does the same with the Go clients, which
+// must call the handler with the initial value first, then the write's
+// event, one at a time.
+func TestInitialValuesThenEvents(t *testing.T) {
+	for _, cn := range connectors {
+		t.Run(cn.name, func(t *testing.T) {
+			layer, paused, release := pauseAnswer(`"action":"on"`, `"v":1`)
+			srv, url := testServer(t, happn.Config{OutboundLayers: []happn.Layer{layer}})
+			ctx := ctxT(t)
+			writer := cn.connect(t, srv, url)
+			if _, err := writer.Set(ctx, "/init/x", map[string]any{"v": 1}); err != nil {
+				t.Fatal(err)
+			}
+			sub := cn.connect(t, srv, url)
+			var mu sync.Mutex
+			var seen []string
+			subscribed := make(chan error, 1)
+			go func() {
+				_, err := sub.On(ctx, "/init/x", func(ev *happn.Event) {
+					mu.Lock()
+					seen = append(seen, string(ev.Data))
+					mu.Unlock()
+				}, happn.InitialEmit())
+				subscribed <- err
+			}()
+			<-paused
+			if _, err := writer.Set(ctx, "/init/x", map[string]any{"v": 2}); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-subscribed; err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "both values", func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(seen) == 2
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if want := []string{`{"v":1}`, `{"v":2}`}; !reflect.DeepEqual(seen, want) {
+				t.Fatalf("the handler got %v, want %v: the initial value, then the write's event", seen, want)
+			}
+		})
+	}
+}
+
 func TestMergeOnlySubscription(t *testing.T) {
 	eachConnector(t, func(t *testing.T, _ *happn.Server, connect func() *happn.Client) {
 		pub, sub := connect(), connect()
@@ -457,17 +558,7 @@ func TestEventOrderPerPath(t *testing.T) {
 // deletes /race/1 and its event overtakes the set's, and the subscriber
 // believes in a document that is gone.
 func TestPatternRemoveOrderedWithSets(t *testing.T) {
-	paused, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(_ context.Context, m *happn.Message) error {
-		if bytes.Contains(m.Frame, []byte(`"/SET@/race/1"`)) {
-			once.Do(func() {
-				close(paused)
-				<-release
-			})
-		}
-		return nil
-	}
+	hold, paused, release := pauseAnswer(`"/SET@/race/1"`)
 	srv, url := testServer(t, happn.Config{OutboundLayers: []happn.Layer{hold}})
 	ctx := ctxT(t)
 	sub := connectors[1].connect(t, srv, url)

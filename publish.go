@@ -184,7 +184,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 		if track != nil {
 			s.acks.sending(track, cs.sess)
 		}
-		if err := cs.sess.sendFrame(frame, now); err != nil {
+		if err := cs.sess.sendEvent(frame, now); err != nil {
 			res.Failed++
 			if track != nil {
 				s.acks.unsent(track, cs.sess)

@@ -52,6 +52,8 @@ type session struct {
 
 	sec sessionSecurity // secure mode: policy timer, payload cipher
 
+	hold eventHold // events wait here while initial values are read
+
 	// The update a set hands the store (data.go); used by the goroutine
 	// handling the session's requests only.
 	setUpdate   setUpdate

@@ -79,6 +79,10 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	// The request shares its frame's memory; what a subscription keeps is
 	// cloned so that it does not pin the frame.
 	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: nested}
+	if o.InitialCallback || o.InitialEmit {
+		// Events from here on follow the answer (hold.go).
+		defer ss.holdEvents()()
+	}
 	sub := ss.subscribe(key, action, key.channel[len(channel)-len(pattern):], bytes.Clone(o.Raw))
 
 	if !o.InitialCallback && !o.InitialEmit {
