@@ -22,9 +22,10 @@ type socket interface {
 	// and waited for the client; true when the socket cannot tell.
 	lastReadWaited() bool
 	// callBeforeWait asks Read to call f when it finds nothing to read,
-	// before it waits for the client. It reports false when the socket
-	// cannot tell, and then never calls f.
-	callBeforeWait(f func()) bool
+	// before it waits for the client; an error from f ends that Read with
+	// it. It reports false when the socket cannot tell, and then never
+	// calls f.
+	callBeforeWait(f func() error) bool
 }
 
 // netSocket is the portable socket: net.Conn's own methods. It cannot
@@ -56,4 +57,4 @@ func (s *netSocket) canTryWrite() bool { return false }
 
 func (s *netSocket) lastReadWaited() bool { return true }
 
-func (s *netSocket) callBeforeWait(func()) bool { return false }
+func (s *netSocket) callBeforeWait(func() error) bool { return false }

@@ -27,7 +27,8 @@ type rawSocket struct {
 	waited bool // the last Read found the socket empty and waited
 	// beforeWait, when set, is called when a read finds the socket
 	// empty, before waiting: the connection writes what it held back.
-	beforeWait func()
+	// It runs inside RawConn.Read, so it must not close the socket.
+	beforeWait func() error
 
 	// Write state, used by the goroutine that owns the write side.
 	writeFn func(fd uintptr) bool
@@ -91,7 +92,10 @@ func (s *rawSocket) read(fd uintptr) bool {
 		case syscall.EAGAIN:
 			s.waited = true
 			if s.beforeWait != nil {
-				s.beforeWait()
+				if err := s.beforeWait(); err != nil {
+					s.rerr = err
+					return true
+				}
 			}
 			return false
 		default:
@@ -103,7 +107,7 @@ func (s *rawSocket) read(fd uintptr) bool {
 
 func (s *rawSocket) lastReadWaited() bool { return s.waited }
 
-func (s *rawSocket) callBeforeWait(f func()) bool {
+func (s *rawSocket) callBeforeWait(f func() error) bool {
 	s.beforeWait = f
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -733,6 +734,43 @@ func TestHeldFramesGoOutOnClose(t *testing.T) {
 	}
 	c.write(closeFrame(closeNormal, ""))
 	c.expectClose(closeNormal)
+}
+
+// TestHeldFramesFailToGoOut: when the write of held responses, made as
+// a read finds the socket empty, fails (the client has gone), that read
+// ends with an error and the connection closes. Closing the socket from
+// inside the read would wait for that read for ever (TestChaos found it:
+// a session hung, and Server.Close with it).
+func TestHeldFramesFailToGoOut(t *testing.T) {
+	ended := make(chan error, 1)
+	url := serveWS(t, &Websocket{}, func(c Conn) {
+		ctx := context.Background()
+		m, err := c.Read(ctx)
+		if err != nil {
+			ended <- err
+			return
+		}
+		c.Send(m) // held: the second frame is already buffered
+		// Writes to the client fail from here on, as if it had gone.
+		c.(*wsConn).nc.(*net.TCPConn).CloseWrite()
+		if _, err := c.Read(ctx); err != nil {
+			ended <- err
+			return
+		}
+		_, err = c.Read(ctx) // finds the socket empty: the held frame fails
+		c.Close()            // and the connection closes
+		ended <- err
+	})
+	c := dialRaw(t, url, nil)
+	c.write(concat(clientFrame(true, opText, []byte(`"one"`)), clientFrame(true, opText, []byte(`"two"`))))
+	select {
+	case err := <-ended:
+		if err == nil {
+			t.Fatal("the read after a failed write of held frames succeeded")
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("the read after a failed write of held frames never returned")
+	}
 }
 
 // TestTLS runs the portable socket (TLS connections cannot be written

@@ -237,10 +237,13 @@ func (c *wsConn) writeDirect(frame []byte) error {
 // flushHeld writes the held frames (see Send) with one non-blocking
 // write. It is called before the session can wait for the client: by the
 // socket when a read finds nothing (flushOnWait), or else by
-// sessionReader before each read.
-func (c *wsConn) flushHeld() {
+// sessionReader before each read. A failed write is returned, not acted
+// on: the socket calls it in the middle of a read, which closing the
+// socket would wait for for ever; the failed read then ends the session,
+// and with it the connection.
+func (c *wsConn) flushHeld() error {
 	if !c.holding.Load() {
-		return
+		return nil
 	}
 	c.holding.Store(false)
 	c.mu.Lock()
@@ -248,23 +251,31 @@ func (c *wsConn) flushHeld() {
 		// The writer has them, or will: whoever set writing or closing
 		// makes sure of it.
 		c.mu.Unlock()
-		return
+		return nil
 	}
 	batch := c.takeLocked()
 	c.mu.Unlock()
-	c.writeHeld(batch)
+	return c.tryWriteHeld(batch)
 }
 
-// writeHeld writes batch, taken with the write side, with one
+// tryWriteHeld writes batch, taken with the write side, with one
 // non-blocking write; what the socket does not take goes to the writer.
-func (c *wsConn) writeHeld(batch []outFrame) error {
+func (c *wsConn) tryWriteHeld(batch []outFrame) error {
 	_, rest, err := c.writeBatch(batch, false)
 	if c.finishWrite(batch, rest, err) {
 		c.kick()
 	}
 	if err != nil {
-		c.closeTCP()
 		return ErrClosed
+	}
+	return nil
+}
+
+// writeHeld is tryWriteHeld, closing the connection if the write fails.
+func (c *wsConn) writeHeld(batch []outFrame) error {
+	if err := c.tryWriteHeld(batch); err != nil {
+		c.closeTCP()
+		return err
 	}
 	return nil
 }
@@ -275,7 +286,9 @@ type sessionReader struct{ c *wsConn }
 
 func (r sessionReader) Read(p []byte) (int, error) {
 	if !r.c.flushOnWait {
-		r.c.flushHeld()
+		if err := r.c.flushHeld(); err != nil {
+			return 0, err
+		}
 	}
 	return r.c.sock.Read(p)
 }
