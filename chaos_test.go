@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -455,4 +456,84 @@ func (l *chaosLog) check(path string, want map[string]any) error {
 		return fmt.Errorf("the events of %s end in %v, the model in %v", path, got, want)
 	}
 	return nil
+}
+
+// TestShutdownUnderLoad shuts a server down while clients of both kinds
+// write as fast as they can, others subscribe and one subscriber never
+// reads: Shutdown returns (without its context running out), every
+// write acknowledged before it is in the data file, and nothing the
+// clients had is left running.
+func TestShutdownUnderLoad(t *testing.T) {
+	dataPath := filepath.Join(t.TempDir(), "happn.db")
+	srv, url := testServer(t, happn.Config{DataPath: dataPath, QueueLimit: 64 << 10})
+	ctx := ctxT(t)
+	goroutines := runtime.NumGoroutine()
+
+	for range 2 {
+		sub := connectors[1].connect(t, srv, url)
+		if _, err := sub.On(ctx, "/load/*/*", func(*happn.Event) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stalled := dialRaw(t, url)
+	stalled.handshake(t)
+	stalled.send(t, `{"action":"on","eventId":4,"path":"/ALL@/load/*/*","data":null,"options":{}}`)
+	stalled.read(t) // and never again
+
+	const writers = 6
+	acked := make([][]string, writers)
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for w := range writers {
+		c, err := chaosClient(ctx, srv, url, w%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer c.Close()
+			for i := 0; ; i++ {
+				path := fmt.Sprintf("/load/w%d/%d", w, i)
+				if _, err := c.Set(ctx, path, map[string]any{"i": i}); err != nil {
+					return // the server has gone
+				}
+				acked[w] = append(acked[w], path)
+				total.Add(1)
+			}
+		})
+	}
+	waitFor(t, "a load going", func() bool { return total.Load() >= 3000 })
+	stop, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(stop); err != nil {
+		t.Fatalf("Shutdown under load: %v", err)
+	}
+	wg.Wait()
+
+	again, err := happn.New(happn.Config{DataPath: dataPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	c, err := again.LocalClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	n := 0
+	for w := range writers {
+		for _, path := range acked[w] {
+			it, err := c.Get(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it == nil {
+				t.Fatalf("%s was acknowledged before the shutdown and is not in the data file", path)
+			}
+			n++
+		}
+	}
+	t.Logf("%d acknowledged writes, all there after the restart", n)
+	c.Close()
+	again.Close()
+	waitFor(t, "the clients' goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines+2 })
 }
