@@ -52,7 +52,9 @@
 // delivers its own events to its own subscribers first, then hands them
 // to the broker, and delivers the other servers' events to its
 // subscribers. Across servers, delivery is asynchronous and
-// acknowledgements are counted on the publisher's server only. Sharing
+// acknowledgements are counted on the publisher's server only; the
+// order of one path's events holds for the writes made on one server,
+// not between writes to that path made on different servers. Sharing
 // events does not share data: servers that share a broker should share a
 // Store too; secure ones then tell each other, through the broker, to
 // reload the security data one of them changed.
