@@ -1,9 +1,11 @@
 package happn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,6 +61,10 @@ type Client struct {
 	release  chan struct{}
 	done     chan struct{} // closed when the client stops for good
 	wg       sync.WaitGroup
+	// own holds the ids of the client's goroutines (goOwn), where
+	// handlers and callbacks run: Close called there cannot wait for them.
+	ownMu sync.Mutex
+	own   map[uint64]struct{}
 }
 
 // clientConn is the client's end of a connection.
@@ -83,9 +89,9 @@ func newClient(opts *dialOptions, dial func(context.Context) (clientConn, error)
 		events:    make(chan *message, eventBacklog),
 		release:   make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		own:       make(map[uint64]struct{}),
 	}
-	c.wg.Add(1)
-	go c.dispatchLoop()
+	c.goOwn(c.dispatchLoop)
 	return c
 }
 
@@ -163,11 +169,51 @@ func (c *Client) Token() string {
 }
 
 // Close ends the connection and stops reconnecting. Calls waiting for an
-// answer return ErrClosed. It is safe to call more than once.
+// answer return ErrClosed. It is safe to call more than once, and from an
+// event handler or a callback of the client. Unless called from one, it
+// returns once no handler or callback of the client is running or will
+// run.
 func (c *Client) Close() error {
 	c.shutdown(ErrClosed)
-	c.wg.Wait()
+	c.ownMu.Lock()
+	_, inside := c.own[goroutineID()]
+	c.ownMu.Unlock()
+	if !inside {
+		c.wg.Wait()
+	}
 	return nil
+}
+
+// goOwn runs f on a goroutine of the client's own, which Close waits for.
+func (c *Client) goOwn(f func()) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		id := goroutineID()
+		c.ownMu.Lock()
+		c.own[id] = struct{}{}
+		c.ownMu.Unlock()
+		defer func() {
+			c.ownMu.Lock()
+			delete(c.own, id)
+			c.ownMu.Unlock()
+		}()
+		f()
+	}()
+}
+
+// goroutineID returns the calling goroutine's id, read from the header of
+// its stack trace ("goroutine 42 [running]:"). Go offers no other way to
+// tell a goroutine apart; the client needs it only to start and to close.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
 }
 
 // shutdown stops the client for good: no more calls, no reconnection.
@@ -319,7 +365,6 @@ func (c *Client) deliver(m *message) {
 
 // dispatchLoop calls event handlers and publication callbacks, in order.
 func (c *Client) dispatchLoop() {
-	defer c.wg.Done()
 	for {
 		select {
 		case m := <-c.events:

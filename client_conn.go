@@ -72,18 +72,15 @@ func (c *Client) attach(ctx context.Context, conn clientConn) error {
 		// An in-process pipe hands frames over on the server's
 		// goroutines; nothing needs to read.
 		p.SetReceiver(func(frame []byte) bool { return c.route(conn, frame, false) })
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
+		c.goOwn(func() {
 			select {
 			case <-p.Done():
 				c.lost(conn, gen, ErrDisconnected)
 			case <-c.done:
 			}
-		}()
+		})
 	} else {
-		c.wg.Add(1)
-		go c.readLoop(conn, gen)
+		c.goOwn(func() { c.readLoop(conn, gen) })
 	}
 	if err := c.handshake(ctx); err != nil {
 		conn.Close()
@@ -104,7 +101,6 @@ func (c *Client) attach(ctx context.Context, conn clientConn) error {
 // readLoop reads frames from one connection and routes them, until the
 // connection fails.
 func (c *Client) readLoop(conn clientConn, gen int) {
-	defer c.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -224,14 +220,12 @@ func (c *Client) lost(conn clientConn, gen int, cause error) {
 		c.shutdown(fmt.Errorf("%w: %v", ErrDisconnected, cause))
 		return
 	}
-	c.wg.Add(1)
-	go c.reconnect()
+	c.goOwn(c.reconnect)
 }
 
 // reconnect dials again with exponential backoff until it succeeds, the
 // server refuses the login, or the client is closed.
 func (c *Client) reconnect() {
-	defer c.wg.Done()
 	delay := c.opts.reconnectMin
 	for attempt := 1; ; attempt++ {
 		c.emit(ConnectionEvent{Type: ReconnectScheduled, Delay: delay, Attempt: attempt})

@@ -186,3 +186,56 @@ func TestClientDetectsDeadServer(t *testing.T) {
 	waitFor(t, "the silent connection to be dropped", func() bool { return ce.has(happn.ConnectionEnded) })
 	waitFor(t, "reconnection", func() bool { return ce.has(happn.ReconnectSuccessful) })
 }
+
+// TestCloseFromCallbacks closes a client from inside its own event
+// handler, publication callback and connection-event callback: Close
+// must return there (it used to wait for the very goroutine calling it).
+func TestCloseFromCallbacks(t *testing.T) {
+	closedIn := func(t *testing.T, what string, closed <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Close called from %s never returned", what)
+		}
+	}
+	eachConnector(t, func(t *testing.T, srv *happn.Server, connect func() *happn.Client) {
+		ctx := ctxT(t)
+		c := connect()
+		closed := make(chan struct{})
+		if _, err := c.On(ctx, "/bye", func(*happn.Event) { c.Close(); close(closed) }); err != nil {
+			t.Fatal(err)
+		}
+		connect().Set(ctx, "/bye", map[string]any{})
+		closedIn(t, "an event handler", closed)
+		if _, err := c.Get(ctx, "/bye"); !errors.Is(err, happn.ErrClosed) {
+			t.Fatalf("a call after Close: %v", err)
+		}
+
+		c = connect()
+		closed = make(chan struct{})
+		c.Set(ctx, "/pub", map[string]any{}, happn.Consistency(happn.Deferred), happn.OnPublished(func(happn.PublishResult, error) {
+			c.Close()
+			close(closed)
+		}))
+		closedIn(t, "a publication callback", closed)
+	})
+
+	srv, url := testServer(t, happn.Config{})
+	closed := make(chan struct{})
+	var c *happn.Client
+	ready := make(chan struct{})
+	c, err := happn.Dial(ctxT(t), url, happn.WithConnectionEvents(func(ev happn.ConnectionEvent) {
+		<-ready
+		if ev.Type == happn.ConnectionEnded {
+			c.Close()
+			close(closed)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	srv.Close()
+	closedIn(t, "a connection-event callback", closed)
+}
