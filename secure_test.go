@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -544,5 +545,80 @@ func TestSecureLoginRecord(t *testing.T) {
 	}
 	if strings.Contains(f, "argon2") || strings.Contains(f, "alice-pw") {
 		t.Fatalf("the login response leaks the password: %s", f)
+	}
+}
+
+// TestSecurePermissionChangesUnderLoad changes permissions, memberships
+// and users from many goroutines at once, each on names of its own, and
+// checks after every change that the very next request of that goroutine's
+// user is allowed or refused as the change says: no stale grant survives a
+// change that has returned, whatever else is changing meanwhile.
+func TestSecurePermissionChangesUnderLoad(t *testing.T) {
+	srv, url := secureServer(t, secureConfig())
+	ctx := secCtx(t)
+	sec := srv.Security()
+	const workers, rounds = 6, 15
+	var wg sync.WaitGroup
+	for w := range workers {
+		user, group, path := fmt.Sprintf("u%d", w), fmt.Sprintf("g%d", w), fmt.Sprintf("/load/%d/x", w)
+		if _, err := sec.UpsertUser(ctx, security.User{Username: user, Password: "pw"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sec.UpsertGroup(ctx, security.Group{Name: group}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sec.LinkGroup(ctx, group, user); err != nil {
+			t.Fatal(err)
+		}
+		var c *happn.Client
+		if w%2 == 0 {
+			c = secDial(t, url, happn.WithCredentials(user, "pw"))
+		} else {
+			var err error
+			if c, err = srv.LocalClient(ctx, happn.WithCredentials(user, "pw")); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+		wg.Go(func() {
+			expect := func(step string, allowed bool) bool {
+				_, err := c.Get(ctx, path)
+				if allowed && err != nil || !allowed && !errors.Is(err, happn.ErrUnauthorized) {
+					t.Errorf("%s, after %s: get %s: %v, want allowed=%v", user, step, path, err, allowed)
+					return false
+				}
+				return true
+			}
+			for r := range rounds {
+				grant := security.Permissions{path: {Actions: []string{"get"}}}
+				steps := []struct {
+					name    string
+					do      func() error
+					allowed bool
+				}{
+					{"a group grant", func() error { return sec.UpsertGroupPermissions(ctx, group, grant) }, true},
+					{"the group unlinked", func() error { return sec.UnlinkGroup(ctx, group, user) }, false},
+					{"the group linked again", func() error { return sec.LinkGroup(ctx, group, user) }, true},
+					{"the grant removed", func() error { return sec.RemoveGroupPermission(ctx, group, path, "get") }, false},
+					{"a user grant", func() error { return sec.UpsertUserPermissions(ctx, user, grant) }, true},
+					{"the user grant removed", func() error { return sec.RemoveUserPermission(ctx, user, path, "get") }, false},
+				}
+				for _, s := range steps {
+					if err := s.do(); err != nil {
+						t.Errorf("%s round %d, %s: %v", user, r, s.name, err)
+						return
+					}
+					if !expect(s.name, s.allowed) {
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if admin, err := srv.AdminClient(ctx); err != nil {
+		t.Fatal(err)
+	} else {
+		admin.Close()
 	}
 }
