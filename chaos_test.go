@@ -21,7 +21,7 @@ import (
 
 // TestChaos runs clients of both kinds at once against a server on a real
 // data file: writes, merges, increments, removes, reads and searches on
-// paths of their own, subscriptions coming and going, clients closed with
+// paths of their own and on shared ones (some of those writes expiring), subscriptions coming and going, clients closed with
 // writes in flight, raw connections dropped mid-request and one sending
 // garbage. Then nothing acknowledged may be lost or reordered: every path
 // holds what its last acknowledged write left, a subscriber to them all saw
@@ -89,7 +89,10 @@ func TestChaos(t *testing.T) {
 		return
 	}
 
-	// Events: the end marker comes after every worker's last event.
+	// Events: the end marker comes after every worker's last event, and
+	// after the last expiry.
+	waitFor(t, "the shared paths' expiries", func() bool { return srv.Stats().Expiring == 0 })
+	t.Logf("%d documents expired", srv.Stats().Expired)
 	if _, err := watcher.Set(ctx, "/chaos/zz/end", map[string]any{}); err != nil {
 		t.Fatal(err)
 	}
@@ -281,14 +284,16 @@ func chaosRound(ctx context.Context, c *happn.Client, rng *rand.Rand, w, r, ops 
 // sharedPaths are written by every worker at once.
 const sharedPaths = 3
 
-// sharedWrite sets, merges, increments or removes one of the shared
-// paths /chaos/shared/<n>.
+// sharedWrite sets (possibly with a ttl), merges, increments or removes
+// one of the shared paths /chaos/shared/<n>.
 func sharedWrite(ctx context.Context, c *happn.Client, rng *rand.Rand, seq float64) error {
 	path := fmt.Sprintf("/chaos/shared/%d", rng.IntN(sharedPaths))
 	var err error
-	switch rng.IntN(4) {
+	switch rng.IntN(5) {
 	case 0:
 		_, err = c.Set(ctx, path, map[string]any{"seq": seq})
+	case 4: // expires on its own, unless written again first
+		_, err = c.Set(ctx, path, map[string]any{"seq": seq}, happn.TTL(time.Duration(1+rng.IntN(20))*time.Millisecond))
 	case 1:
 		_, err = c.Set(ctx, path, map[string]any{"m": seq}, happn.Merge())
 	case 2:
