@@ -160,17 +160,24 @@ func TestChaos(t *testing.T) {
 	// A restart reads the same from the file.
 	watcher.Close()
 	srv.Close()
-	again, err := happn.New(happn.Config{DataPath: dataPath})
+	checkChaosState(t, reopen(t, dataPath), want)
+}
+
+// reopen starts a server on the data file at path, to be closed with the
+// test, and returns a local client of it.
+func reopen(t *testing.T, path string) *happn.Client {
+	t.Helper()
+	srv, err := happn.New(happn.Config{DataPath: path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer again.Close()
-	c, err := again.LocalClient(ctx)
+	t.Cleanup(func() { srv.Close() })
+	c, err := srv.LocalClient(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	checkChaosState(t, c, want)
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // chaosModel is what a worker's acknowledged writes left: path → document,
@@ -513,17 +520,9 @@ func TestShutdownUnderLoad(t *testing.T) {
 		t.Fatalf("Shutdown under load: %v", err)
 	}
 	wg.Wait()
+	waitFor(t, "the clients' goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines+2 })
 
-	again, err := happn.New(happn.Config{DataPath: dataPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	c, err := again.LocalClient(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := reopen(t, dataPath)
 	n := 0
 	for w := range writers {
 		for _, path := range acked[w] {
@@ -538,7 +537,4 @@ func TestShutdownUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged writes, all there after the restart", n)
-	c.Close()
-	again.Close()
-	waitFor(t, "the clients' goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines+2 })
 }

@@ -56,7 +56,16 @@ func main() {
 // websocket connections do.
 func echo(c net.Conn) {
 	defer c.Close()
-	buf, resp := make([]byte, 4096), make([]byte, responseSize)
+	resp := make([]byte, responseSize)
+	eachRequest(c, make([]byte, 4096), func() error {
+		_, err := c.Write(resp)
+		return err
+	})
+}
+
+// eachRequest reads c into buf and calls answer once per whole request
+// read, until c or answer fails.
+func eachRequest(c net.Conn, buf []byte, answer func() error) {
 	pending := 0
 	for {
 		n, err := c.Read(buf)
@@ -64,7 +73,7 @@ func echo(c net.Conn) {
 			return
 		}
 		for pending += n; pending >= requestSize; pending -= requestSize {
-			if _, err := c.Write(resp); err != nil {
+			if err := answer(); err != nil {
 				return
 			}
 		}
@@ -121,21 +130,13 @@ func (f *fan) serve(c net.Conn) {
 	}
 	defer c.Close()
 	event, ack := make([]byte, eventSize), make([]byte, ackSize)
-	pending := 0
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			return
+	eachRequest(c, buf, func() error {
+		f.mu.Lock()
+		for _, s := range f.subs {
+			s.Write(event)
 		}
-		for pending += n; pending >= requestSize; pending -= requestSize {
-			f.mu.Lock()
-			for _, s := range f.subs {
-				s.Write(event)
-			}
-			f.mu.Unlock()
-			if _, err := c.Write(ack); err != nil {
-				return
-			}
-		}
-	}
+		f.mu.Unlock()
+		_, err := c.Write(ack)
+		return err
+	})
 }
