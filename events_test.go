@@ -294,6 +294,41 @@ func TestInitialValuesAnswerPrecedesEvents(t *testing.T) {
 	}
 }
 
+// TestHeldEventsAreBounded: events held for a subscriber while its
+// initial values are read count against its queue limit; past it, the
+// subscriber is disconnected (the default policy) and the writer carries
+// on.
+func TestHeldEventsAreBounded(t *testing.T) {
+	layer, paused, release := pauseAnswer(`"action":"on"`, `"/bound/x"`)
+	srv, url := testServer(t, happn.Config{OutboundLayers: []happn.Layer{layer}, QueueLimit: 16 << 10})
+	ctx := ctxT(t)
+	writer := connectors[0].connect(t, srv, url)
+	writer.Set(ctx, "/bound/x", map[string]any{"v": 0})
+	r := dialRaw(t, url)
+	r.handshake(t)
+	r.send(t, `{"action":"on","eventId":4,"path":"/ALL@/bound/x","data":null,"options":{"initialCallback":true}}`)
+	<-paused
+	before := srv.Stats()
+	payload := strings.Repeat("p", 1000)
+	for i := range 40 { // 40 KB of events for a 16 KB limit
+		if _, err := writer.Set(ctx, "/bound/x", map[string]any{"v": i, "p": payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	go func() { // read, so that the closing handshake completes
+		for {
+			if _, _, err := r.ws.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	waitFor(t, "the subscriber to be disconnected", func() bool { return srv.Stats().Sessions == before.Sessions-1 })
+	if st := srv.Stats(); st.Undelivered == before.Undelivered {
+		t.Fatal("no event counted as undelivered")
+	}
+}
+
 // TestInitialValuesThenEvents does the same with the Go clients, which
 // must call the handler with the initial value first, then the write's
 // event, one at a time.
