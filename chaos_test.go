@@ -17,6 +17,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/happn-go/happn"
+	"github.com/happn-go/happn/internal/wildcard"
+	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store/memstore"
 )
 
 // TestChaos runs clients of both kinds at once against a server on a real
@@ -218,6 +221,15 @@ func chaosRound(ctx context.Context, c *happn.Client, rng *rand.Rand, w, r, ops 
 		}
 		path := fmt.Sprintf("/chaos/w%d/%d", w, rng.IntN(8))
 		switch op := rng.IntN(10); {
+		case rng.IntN(40) == 0: // now and then, everything at once
+			n, err := c.Remove(ctx, fmt.Sprintf("/chaos/w%d/*", w))
+			if err != nil {
+				return err
+			}
+			if n != len(m) {
+				return fmt.Errorf("remove /chaos/w%d/* removed %d, the model has %d", w, n, len(m))
+			}
+			clear(m)
 		case op < 3:
 			doc := map[string]any{"seq": seq, "w": float64(w)}
 			if _, err := c.Set(ctx, path, doc); err != nil {
@@ -424,6 +436,12 @@ func (l *chaosLog) add(ev *happn.Event) {
 	var data map[string]any
 	json.Unmarshal(ev.Data, &data)
 	switch {
+	case strings.HasPrefix(ev.Meta.Action, "/REMOVE@") && strings.Contains(path, "*"):
+		for p := range l.state {
+			if wildcard.Match(path, p) {
+				l.state[p] = nil
+			}
+		}
 	case strings.HasPrefix(ev.Meta.Action, "/REMOVE@"):
 		l.state[path] = nil
 	case data["gauge"] != nil && len(data) == 2: // an increment's {"value", "gauge"}
@@ -537,4 +555,79 @@ func TestShutdownUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged writes, all there after the restart", n)
+}
+
+// TestChaosAcrossServers is TestChaos's workload on two servers that
+// share a store and a broker (pubsub.Hub), each worker on one of them: a
+// subscriber on each server must see every worker path's events in
+// order, ending in the state the worker's acknowledged writes left,
+// whichever server took them.
+func TestChaosAcrossServers(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	shared := keptOpen{memstore.New()}
+	t.Cleanup(func() { shared.Store.Close() })
+	hub := &pubsub.Hub{}
+	var servers [2]*happn.Server
+	var urls [2]string
+	var logs [2]*chaosLog
+	ctx := ctxT(t)
+	for i := range servers {
+		servers[i], urls[i] = testServer(t, happn.Config{Store: shared, Broker: hub.Broker()})
+		logs[i] = newChaosLog()
+		watcher := connectors[1].connect(t, servers[i], urls[i])
+		if _, err := watcher.On(ctx, "/chaos/*/*", logs[i].add); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	const workers, rounds, ops = 4, 3, 50
+	models := make([]chaosModel, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		models[w] = chaosModel{}
+		srv, url := servers[w%2], urls[w%2]
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			for r := range rounds {
+				c, err := chaosClient(ctx, srv, url, r%2 == 0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				err = chaosRound(ctx, c, rng, w, r, ops, models[w])
+				c.Close()
+				if err != nil {
+					t.Errorf("worker %d round %d: %v", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, srv := range servers {
+		waitFor(t, "the expiries", func() bool { return srv.Stats().Expiring == 0 })
+		end := fmt.Sprintf("/chaos/zz/end%d", i)
+		c := connectors[0].connect(t, srv, urls[i])
+		if _, err := c.Set(ctx, end, map[string]any{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range logs {
+		waitFor(t, "both end markers", func() bool { return l.has("/chaos/zz/end0") && l.has("/chaos/zz/end1") })
+		if d := l.disorder(); len(d) > 0 {
+			t.Errorf("server %d's subscriber: events out of order: %v", i, d)
+		}
+		for w, m := range models {
+			for j := range 8 {
+				path := fmt.Sprintf("/chaos/w%d/%d", w, j)
+				if err := l.check(path, m[path]); err != nil {
+					t.Errorf("server %d's subscriber, worker %d (on server %d): %v", i, w, w%2, err)
+				}
+			}
+		}
+	}
 }

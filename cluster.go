@@ -33,6 +33,7 @@ func (s *Server) forward(ev *event) {
 	}
 	p := &pubsub.Publication{
 		Origin:        s.name,
+		Instance:      s.instance,
 		Action:        ev.action,
 		Path:          ev.path,
 		Data:          ev.data,
@@ -64,16 +65,26 @@ func (s *Server) forwardSecurityChange(event string) {
 		return
 	}
 	data, _ := json.Marshal(map[string]string{"event": event})
-	p := &pubsub.Publication{Origin: s.name, Action: pubsub.Set, Path: securityChangedPath, Data: data, ID: s.name + "-security"}
+	p := &pubsub.Publication{Origin: s.name, Instance: s.instance, Action: pubsub.Set, Path: securityChangedPath, Data: data, ID: s.name + "-security"}
 	if err := b.Publish(s.ctx, p); err != nil {
 		s.log.Warn("broker: security change not passed on to the other nodes", "event", event, "error", err)
 	}
 }
 
+// fromHere reports whether p is this server's own event, echoed back by
+// the broker: by its Instance, or by its Origin for publishers that send
+// none.
+func (s *Server) fromHere(p *pubsub.Publication) bool {
+	if p.Instance != "" {
+		return p.Instance == s.instance
+	}
+	return p.Origin == s.name
+}
+
 // deliverRemote delivers an event from another node to this node's
 // subscribers.
 func (s *Server) deliverRemote(p *pubsub.Publication) {
-	if p.Origin == s.name || s.closed.Load() {
+	if s.fromHere(p) || s.closed.Load() {
 		return
 	}
 	if p.Path == securityChangedPath {

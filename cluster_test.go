@@ -8,6 +8,7 @@ import (
 
 	"github.com/happn-go/happn"
 	"github.com/happn-go/happn/pubsub"
+	"github.com/happn-go/happn/store"
 	"github.com/happn-go/happn/store/memstore"
 )
 
@@ -22,6 +23,35 @@ func clusterNode(t *testing.T, hub *pubsub.Hub, name string) (*happn.Server, *ha
 	}
 	t.Cleanup(func() { c.Close() })
 	return srv, c
+}
+
+// keptOpen shares a store between servers: each server's Close closes
+// its Store, so this one ignores it.
+type keptOpen struct{ store.Store }
+
+func (keptOpen) Close() error { return nil }
+
+// TestBrokerServersWithOneName: servers that share a store and were given
+// no name take the one the first kept there, so they share it; each must
+// still get the other's events (it used to take them for its own).
+func TestBrokerServersWithOneName(t *testing.T) {
+	shared := keptOpen{memstore.New()}
+	t.Cleanup(func() { shared.Store.Close() })
+	hub := &pubsub.Hub{}
+	a, urlA := testServer(t, happn.Config{Store: shared, Broker: hub.Broker()})
+	b, urlB := testServer(t, happn.Config{Store: shared, Broker: hub.Broker()})
+	if a.Name() != b.Name() {
+		t.Fatalf("names %q and %q: the second server did not take the stored name", a.Name(), b.Name())
+	}
+	ctx := ctxT(t)
+	onB := newEvents()
+	if _, err := connectors[1].connect(t, b, urlB).On(ctx, "/one/*", onB.handler); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connectors[1].connect(t, a, urlA).Set(ctx, "/one/x", map[string]any{"x": 1}); err != nil {
+		t.Fatal(err)
+	}
+	jsonEq(t, onB.next(t).Data, `{"x":1}`)
 }
 
 // TestBrokerCarriesEvents: a set, a merge and a remove on one server

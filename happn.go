@@ -41,6 +41,9 @@ type Server struct {
 	store store.Store
 	sec   security.Provider
 	name  string
+	// instance tells this process's events apart from other servers' on
+	// a broker (pubsub.Publication.Instance).
+	instance string
 	// secure is the secure provider, when sec is one (Config.Secure).
 	secure *security.Service
 
@@ -127,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.name = name
+	s.instance = ids.UUID()
 	if err := s.setupSecurity(ctx); err != nil {
 		cancel()
 		st.Close()

@@ -135,7 +135,7 @@ func (s *Server) setExpiry(ctx context.Context, path string, at int64) error {
 	path = strings.Clone(path) // kept: the caller's may share a request's buffer
 	s.schedule(path, at, at)
 	if b := s.cfg.Broker; b != nil {
-		notice := &pubsub.Publication{Origin: s.name, Action: pubsub.Set, Path: expiryNoticePath, Data: record, Meta: protocol.AppendString(nil, path), ID: s.name + "-expiry"}
+		notice := &pubsub.Publication{Origin: s.name, Instance: s.instance, Action: pubsub.Set, Path: expiryNoticePath, Data: record, Meta: protocol.AppendString(nil, path), ID: s.name + "-expiry"}
 		if err := b.Publish(s.ctx, notice); err != nil {
 			s.log.Warn("broker: expiry not passed on to the other nodes", "path", path, "error", err)
 		}

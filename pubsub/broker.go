@@ -46,6 +46,11 @@ type Broker interface {
 type Publication struct {
 	// Origin is the name of the node the event happened on.
 	Origin string `json:"origin"`
+	// Instance identifies the server process the event happened on, so
+	// that a server can ignore its own events (a broker may echo them)
+	// even when servers share a name, as they do when they share a store
+	// and none was given one (a server keeps its name in its store).
+	Instance string `json:"instance,omitempty"`
 	// Action is Set or Remove.
 	Action Action `json:"action"`
 	// Path is the path the event is about (for a wildcard remove, the
