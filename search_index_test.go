@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -223,6 +225,84 @@ func TestSearchUsesRangeIndex(t *testing.T) {
 			if cs.scans.Load() != scans+2 {
 				t.Error("a search without a range the index answers did not scan")
 			}
+		})
+	}
+}
+
+// TestSearchUnderWrites searches while writers keep moving documents in
+// and out of the result, on each store: every answer holds each document
+// that matched throughout (the stable ones), and nothing that did not
+// match as it was read, nor a document caught half written (a == b).
+// Equality and range criteria go through the field index, a regular
+// expression through a scan.
+func TestSearchUnderWrites(t *testing.T) {
+	for name, open := range indexedStores {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := testServer(t, happn.Config{Store: open(t)})
+			ctx := ctxT(t)
+			c, err := srv.LocalClient(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const stable, churning = 100, 100
+			for i := range stable {
+				c.Set(ctx, fmt.Sprintf("/su/stable/%d", i), map[string]any{"grp": "in", "a": i, "b": i})
+			}
+			done := make(chan struct{})
+			var writers sync.WaitGroup
+			for w := range 3 {
+				wc, err := srv.LocalClient(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer wc.Close()
+				writers.Go(func() {
+					for seq := 0; ; seq++ {
+						select {
+						case <-done:
+							return
+						default:
+						}
+						grp := []string{"in", "out"}[seq%2]
+						n := stable + (seq*3+w)%churning // the churning ones: a >= stable
+						wc.Set(ctx, fmt.Sprintf("/su/churn/%d", n), map[string]any{"grp": grp, "a": n + seq%2*1000, "b": n + seq%2*1000})
+					}
+				})
+			}
+			queries := []struct {
+				name     string
+				criteria map[string]any
+				match    func(doc map[string]any) bool
+			}{
+				{"equality", map[string]any{"grp": "in"}, func(d map[string]any) bool { return d["grp"] == "in" }},
+				{"range", map[string]any{"a": map[string]any{"$gte": 0, "$lt": 1000}}, func(d map[string]any) bool { return d["a"].(float64) < 1000 }},
+				{"scan", map[string]any{"grp": map[string]any{"$regex": "^in$"}}, func(d map[string]any) bool { return d["grp"] == "in" }},
+			}
+			for round := range 30 {
+				q := queries[round%len(queries)]
+				items, err := c.Search(ctx, "/su/*", happn.Criteria(q.criteria))
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := 0
+				for _, it := range items {
+					var doc map[string]any
+					if err := it.Decode(&doc); err != nil {
+						t.Fatal(err)
+					}
+					if !q.match(doc) || doc["a"] != doc["b"] {
+						t.Fatalf("%s search answered %s = %v", q.name, it.Meta.Path, doc)
+					}
+					if strings.HasPrefix(it.Meta.Path, "/su/stable/") {
+						found++
+					}
+				}
+				if found != stable {
+					t.Fatalf("%s search found %d of the %d documents that matched throughout", q.name, found, stable)
+				}
+			}
+			close(done)
+			writers.Wait()
 		})
 	}
 }
