@@ -22,7 +22,7 @@ type searchSpec struct {
 	skip     int
 	limit    int
 	// allow, when set, is asked about each item's path before the
-	// criteria (nested permissions).
+	// criteria (nested permissions, prohibitions below a wildcard).
 	allow func(path string) bool
 }
 
@@ -277,7 +277,11 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	if c, ok := ss.srv.store.(store.Counter); ok && sp.criteria == nil && !coversSystem(path) {
+	counting := searchSpec{criteria: sp.criteria} // no paging, no sorting
+	if ss.prohibitedBelow(req, path) {
+		counting.allow = func(p string) bool { return ss.permitted("get", p) }
+	}
+	if c, ok := ss.srv.store.(store.Counter); ok && counting.criteria == nil && counting.allow == nil && !coversSystem(path) {
 		n, err := c.Count(ctx, path)
 		if err != nil {
 			ss.fail(req, err)
@@ -286,7 +290,6 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.ok(req, countValue(n), protocol.ResponseMeta{}, false)
 		return
 	}
-	counting := searchSpec{criteria: sp.criteria} // no paging, no sorting
 	items, err := ss.srv.find(ctx, path, &counting)
 	if err != nil {
 		ss.fail(req, err)
@@ -309,7 +312,11 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	n, ok := ss.removeLocked(ctx, req, level, sp.criteria)
+	var allow func(string) bool
+	if ss.prohibitedBelow(req, path) {
+		allow = func(p string) bool { return ss.permitted("remove", p) }
+	}
+	n, ok := ss.removeLocked(ctx, req, level, sp.criteria, allow)
 	if ok && n > 0 {
 		// After the pattern's stripe locks are gone: this takes the lock
 		// of each path removed.
@@ -322,7 +329,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 // removeLocked deletes and publishes under the request path's stripe
 // lock (every stripe for a pattern), and answers the client. It returns
 // how many documents went.
-func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, level int, criteria *query.Query) (int, bool) {
+func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, level int, criteria *query.Query, allow func(string) bool) (int, bool) {
 	path := req.Path
 	o := &req.Options
 	if strings.IndexByte(path, '*') >= 0 {
@@ -332,7 +339,7 @@ func (ss *session) removeLocked(ctx context.Context, req *protocol.Request, leve
 		lock.Lock()
 		defer lock.Unlock()
 	}
-	n, err := ss.srv.delete(ctx, path, criteria)
+	n, err := ss.srv.delete(ctx, path, &searchSpec{criteria: criteria, allow: allow})
 	if err != nil {
 		ss.fail(req, err)
 		return 0, false
@@ -350,13 +357,14 @@ func removedData(n int) []byte {
 	return append(protocol.AppendInt([]byte(`{"removed":`), int64(n)), '}')
 }
 
-// delete removes the items matching pattern (and criteria, when given),
-// never a /_SYSTEM item, and returns how many it removed.
-func (s *Server) delete(ctx context.Context, pattern string, criteria *query.Query) (int, error) {
-	if criteria == nil && !coversSystem(pattern) {
+// delete removes the items matching pattern (and sp's criteria and
+// allow, when given), never a /_SYSTEM item, and returns how many it
+// removed.
+func (s *Server) delete(ctx context.Context, pattern string, sp *searchSpec) (int, error) {
+	if sp.criteria == nil && sp.allow == nil && !coversSystem(pattern) {
 		return s.store.Delete(ctx, pattern)
 	}
-	items, err := s.find(ctx, pattern, &searchSpec{criteria: criteria})
+	items, err := s.find(ctx, pattern, sp)
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -620,5 +622,79 @@ func TestSecurePermissionChangesUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	} else {
 		admin.Close()
+	}
+}
+
+// TestSecureProhibitionsBelowWildcards: a user granted /shared/* and
+// prohibited /shared/secret/* gets nothing under the prohibition through
+// wildcard paths — not in a wildcard get, a count, the initial values or
+// the events of a wildcard subscription (also when the prohibition comes
+// after the subscription), and a wildcard remove leaves it alone.
+// happn-3 returns, publishes and removes those documents.
+func TestSecureProhibitionsBelowWildcards(t *testing.T) {
+	srv, url := secureServer(t, secureConfig())
+	ctx := secCtx(t)
+	sec := srv.Security()
+	if _, err := sec.UpsertGroup(ctx, security.Group{Name: "cleaners", Permissions: security.Permissions{
+		"/shared/*": {Actions: []string{"get", "on", "remove"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sec.UpsertUser(ctx, security.User{Username: "carl", Password: "carl-pw", Groups: []string{"cleaners"}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := secDial(t, url, happn.WithCredentials("_ADMIN", secAdminPassword))
+	for _, p := range []string{"/shared/a", "/shared/b/c", "/shared/secret/s"} {
+		if _, err := admin.Set(ctx, p, map[string]any{"p": p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carl := secDial(t, url, happn.WithCredentials("carl", "carl-pw"))
+	early := newEvents() // subscribed before the prohibition exists
+	if _, err := carl.On(ctx, "/shared/*/*", early.handler); err != nil {
+		t.Fatal(err)
+	}
+	if err := sec.UpsertGroupPermissions(ctx, "cleaners", security.Permissions{"/shared/secret/*": {Prohibit: []string{"*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	paths := func(items []happn.Item) []string {
+		var ps []string
+		for _, it := range items {
+			ps = append(ps, it.Meta.Path)
+		}
+		sort.Strings(ps)
+		return ps
+	}
+	items, err := carl.Search(ctx, "/shared/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := paths(items), []string{"/shared/a", "/shared/b/c"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("wildcard get: %v, want %v", got, want)
+	}
+	if n, err := carl.Count(ctx, "/shared/*"); err != nil || n != 2 {
+		t.Fatalf("count: %d %v, want 2", n, err)
+	}
+	var initial []happn.Item
+	late := newEvents()
+	if _, err := carl.On(ctx, "/shared/*/*", late.handler, happn.InitialCallback(func(items []happn.Item) { initial = items })); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := paths(initial), []string{"/shared/b/c"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("initial values: %v, want %v", got, want)
+	}
+	admin.Set(ctx, "/shared/secret/s", map[string]any{"again": true})
+	admin.Set(ctx, "/shared/b/c", map[string]any{"again": true})
+	for name, evs := range map[string]events{"subscribed before the prohibition": early, "subscribed after it": late} {
+		if ev := evs.next(t); ev.Meta.Path != "/shared/b/c" {
+			t.Fatalf("%s: an event for %s", name, ev.Meta.Path)
+		}
+		evs.none(t)
+	}
+	if n, err := carl.Remove(ctx, "/shared/*"); err != nil || n != 2 {
+		t.Fatalf("wildcard remove: %d %v, want 2", n, err)
+	}
+	if it, err := admin.Get(ctx, "/shared/secret/s"); err != nil || it == nil {
+		t.Fatalf("the prohibited document after a wildcard remove: %v %v", it, err)
 	}
 }

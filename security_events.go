@@ -3,6 +3,7 @@ package happn
 import (
 	"encoding/json"
 
+	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/security"
 )
 
@@ -53,6 +54,10 @@ func (ss *session) recheckSubscriptions(id *security.Identity) {
 		}
 		if !permitted {
 			ss.unsubscribe(sub)
+			continue
+		}
+		if wildcard.HasWildcard(sub.cs.pattern) && svc.Prohibits(id) {
+			sub.cs.filter.Store(true) // a prohibition may now cover some of its paths
 		}
 	}
 }

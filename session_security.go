@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/security"
 	"github.com/tidwall/gjson"
 )
@@ -260,11 +261,25 @@ func (ss *session) endIfAnonymous() {
 // path it reaches with permitted.
 func (ss *session) authorizeNested(ctx context.Context, req *protocol.Request, action, path string) (nested bool, err error) {
 	err = ss.checkAccess(ctx, req, action, path)
-	if err != nil && ss.nestedAllowed(req, action, path, err) {
+	switch {
+	case err == nil:
+		nested = ss.prohibitedBelow(req, path)
+	case ss.nestedAllowed(req, action, path, err):
 		nested, err = true, nil
 	}
 	ss.reportActivity(action, path, err)
 	return nested, err
+}
+
+// prohibitedBelow reports whether an allowed request on path must leave
+// out, item by item, what the session's prohibitions cover: the path has
+// a wildcard and the session's permissions prohibit something. happn-3
+// lets "/a/*" return, publish and remove "/a/secret/x" to a user granted
+// "/a/*" and prohibited "/a/secret/*". A request on behalf of another
+// user is not filtered (its permissions are that user's).
+func (ss *session) prohibitedBelow(req *protocol.Request, path string) bool {
+	return ss.srv.secure != nil && wildcard.HasWildcard(path) && ss.onBehalfOf(req) == "" &&
+		ss.srv.secure.Prohibits(ss.identity.Load())
 }
 
 // nestedAllowed reports whether a request refused by err is allowed by

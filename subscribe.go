@@ -20,9 +20,10 @@ type chanKey struct {
 	channel string
 	depth   int
 	merge   bool
-	// nested: the session may not subscribe to the whole pattern, only
-	// to some paths below it (Config.AllowNestedPermissions); each event
-	// is checked.
+	// nested: each event is checked against the session's permissions,
+	// because the session may not subscribe to the whole pattern, only
+	// to some paths below it (Config.AllowNestedPermissions), or because
+	// its permissions prohibit something the wildcard pattern may cover.
 	nested bool
 }
 
@@ -42,6 +43,11 @@ type channelSub struct {
 	// refs counts the subscriptions sharing this entry; written under the
 	// session's subsMu, read by publishers.
 	refs atomic.Int32
+	// filter makes publishers check each event's path against the
+	// session's permissions: set for nested subscriptions, and for
+	// wildcard ones of a session whose permissions prohibit something,
+	// when subscribed or when its permissions change.
+	filter atomic.Bool
 }
 
 // subscription is one successful "on" request.
@@ -131,6 +137,7 @@ func (ss *session) subscribe(key chanKey, action pubsub.Action, pattern string, 
 			state = &channelState{}
 		}
 		cs = &channelSub{sess: ss, key: key, action: action, pattern: pattern, state: state}
+		cs.filter.Store(key.nested)
 		ss.chans[key] = cs
 		ss.srv.subs.Add(action, pattern, key.depth, cs)
 	}

@@ -129,6 +129,17 @@ func (s *Service) Permitted(id *Identity, action, path string) bool {
 	return id.st.decide(action, path)
 }
 
+// Prohibits reports whether the permissions of id's session prohibit
+// anything at all. A server then leaves out, item by item, what a
+// prohibition covers from the requests on wildcard paths it allows
+// (happn-3 returns those items, publishes their events and removes them).
+func (s *Service) Prohibits(id *Identity) bool {
+	if id == nil || id.st == nil || id.st.svc != s {
+		return false
+	}
+	return s.checkerFor(id.st).anyProhibit
+}
+
 // isRevoked reports whether token is revoked, looking it up only when a
 // revocation happened since the last look.
 func (st *sessionState) isRevoked(token string) bool {

@@ -53,6 +53,49 @@ module.exports = [
     },
   },
   {
+    name: 'a prohibition below a wildcard grant holds through wildcard get, count, on and remove',
+    mode: 'secure',
+    goOnly: true,
+    async run(t) {
+      const admin = await t.client();
+      const c = await t.client(LIMITED);
+      await admin.set(t.path('allowed', 'ok'), { v: 1 });
+      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 2 });
+      const got = await c.get(t.path('allowed', '*'));
+      t.eq(got.map((i) => i._meta.path), [t.path('allowed', 'ok')], 'wildcard get leaves the prohibited document out');
+      t.eq((await c.count(t.path('allowed', '*'))).value, 1, 'count');
+      const col = t.collector();
+      await c.on(t.path('allowed', '*', '*'), {}, col.handler);
+      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 3 });
+      await admin.set(t.path('allowed', 'other', 'x'), { v: 4 });
+      await col.wait(1);
+      await col.quiet(200, 1);
+      t.eq(col.metas().map((m) => m.path), [t.path('allowed', 'other', 'x')], 'only the event it may see');
+      t.eq((await c.remove(t.path('allowed', '*'))).removed, 2, 'wildcard remove removes what it may');
+      t.eq((await admin.get(t.path('allowed', 'forbidden', 'x'))).v, 3, 'the prohibited document is still there');
+    },
+  },
+  {
+    name: 'happn-3 returns, publishes and removes documents under a prohibition through wildcards',
+    mode: 'secure',
+    happn3Only: true,
+    async run(t) {
+      const admin = await t.client();
+      const c = await t.client(LIMITED);
+      await admin.set(t.path('allowed', 'ok'), { v: 1 });
+      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 2 });
+      const got = await c.get(t.path('allowed', '*'));
+      t.eq(got.map((i) => i._meta.path).sort(), [t.path('allowed', 'forbidden', 'x'), t.path('allowed', 'ok')], 'wildcard get includes the prohibited document');
+      const col = t.collector();
+      await c.on(t.path('allowed', '*', '*'), {}, col.handler);
+      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 3 });
+      await col.wait(1);
+      t.eq(col.metas()[0].path, t.path('allowed', 'forbidden', 'x'), 'the event of the prohibited document arrives');
+      t.eq((await c.remove(t.path('allowed', '*'))).removed, 2, 'wildcard remove removes it too');
+      t.eq(await admin.get(t.path('allowed', 'forbidden', 'x')), null, 'gone');
+    },
+  },
+  {
     name: 'a templated permission {{user.username}} grants the user its own subtree only',
     mode: 'secure',
     async run(t) {
