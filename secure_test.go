@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -697,4 +698,129 @@ func TestSecureProhibitionsBelowWildcards(t *testing.T) {
 	if it, err := admin.Get(ctx, "/shared/secret/s"); err != nil || it == nil {
 		t.Fatalf("the prohibited document after a wildcard remove: %v %v", it, err)
 	}
+}
+
+// TestSecureProhibitionsUnderLoad: users each granted /sec/<user>/* and
+// prohibited /sec/<user>/secret/* search, count, subscribe and remove
+// their whole subtree, with clients of both kinds, while an admin keeps
+// writing in it: no answer and no event ever shows a prohibited path, and
+// every prohibited document the admin wrote is still there at the end.
+func TestSecureProhibitionsUnderLoad(t *testing.T) {
+	srv, url := secureServer(t, secureConfig())
+	ctx := secCtx(t)
+	sec := srv.Security()
+	admin, err := srv.AdminClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	const users, rounds = 4, 40
+	var secrets sync.Map // path → written
+	var violations atomic.Int64
+	var first atomic.Value
+	var writers, readers sync.WaitGroup
+	stop := make(chan struct{})
+	for u := range users {
+		name := fmt.Sprintf("p%d", u)
+		root := "/sec/" + name
+		if _, err := sec.UpsertGroup(ctx, security.Group{Name: name, Permissions: security.Permissions{
+			root + "/*":        {Actions: []string{"get", "on", "remove"}},
+			root + "/secret/*": {Prohibit: []string{"*"}},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sec.UpsertUser(ctx, security.User{Username: name, Password: "pw", Groups: []string{name}}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 { // every path once before the user starts
+			path := fmt.Sprintf("%s/%s/%d", root, []string{"a", "secret"}[i%2], i)
+			if _, err := admin.Set(ctx, path, map[string]any{"i": i}); err != nil {
+				t.Fatal(err)
+			}
+			if i%2 == 1 {
+				secrets.Store(path, true)
+			}
+		}
+		writers.Go(func() { // the admin's writes in this user's subtree, until the user is done
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				path := fmt.Sprintf("%s/%s/%d", root, []string{"a", "secret"}[i%2], i%10)
+				if _, err := admin.Set(ctx, path, map[string]any{"i": i}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%2 == 1 {
+					secrets.Store(path, true)
+				}
+			}
+		})
+		var c *happn.Client
+		if u%2 == 0 {
+			c = secDial(t, url, happn.WithCredentials(name, "pw"))
+		} else {
+			if c, err = srv.LocalClient(ctx, happn.WithCredentials(name, "pw")); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+		secret := root + "/secret/"
+		// check counts a prohibited path shown; handlers may run after
+		// the test, so the first one is reported at its end.
+		check := func(what, path string) {
+			if strings.HasPrefix(path, secret) && violations.Add(1) == 1 {
+				first.Store(name + ": " + what + " showed " + path)
+			}
+		}
+		if _, err := c.On(ctx, root+"/*/*", func(ev *happn.Event) { check("an event", ev.Meta.Path) }); err != nil {
+			t.Fatal(err)
+		}
+		readers.Go(func() {
+			for r := range rounds {
+				switch r % 3 {
+				case 0:
+					items, err := c.Search(ctx, root+"/*")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for _, it := range items {
+						check("a wildcard get", it.Meta.Path)
+					}
+				case 1:
+					if _, err := c.Remove(ctx, root+"/*"); err != nil {
+						t.Error(err)
+						return
+					}
+				default:
+					var initial []happn.Item
+					id, err := c.On(ctx, root+"/*/*", func(ev *happn.Event) { check("an event", ev.Meta.Path) },
+						happn.InitialCallback(func(items []happn.Item) { initial = items }))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for _, it := range initial {
+						check("initial values", it.Meta.Path)
+					}
+					c.Off(ctx, id)
+				}
+			}
+		})
+	}
+	readers.Wait()
+	close(stop)
+	writers.Wait()
+	if n := violations.Load(); n > 0 {
+		t.Errorf("%d prohibited paths shown; the first: %s", n, first.Load())
+	}
+	secrets.Range(func(k, _ any) bool {
+		if it, err := admin.Get(ctx, k.(string)); err != nil || it == nil {
+			t.Errorf("%s, prohibited to its user, is gone after the user's wildcard removes: %v", k, err)
+		}
+		return true
+	})
 }
