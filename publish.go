@@ -155,7 +155,7 @@ func (s *Server) publish(ev *event, track *pendingAck) protocol.PublishResult {
 	// subscriber.
 	now := ev.publisher == nil || !ev.publisher.inBurst()
 	for _, cs := range r.subs {
-		if cs.filter.Load() && !cs.sess.permitted("on", ev.path) {
+		if cs.filter.Load() && !cs.allows(ev.path) {
 			continue // a path below a nested subscription it may not see
 		}
 		// happn-3 sends at most one frame per (session, channel).

@@ -190,7 +190,7 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("invalid path"))
 		return
 	}
-	nested, err := ss.authorizeNested(ctx, req, "get", path)
+	allow, err := ss.authorizeNested(ctx, req, "get", path)
 	if err != nil {
 		ss.fail(req, err)
 		return
@@ -201,9 +201,9 @@ func (ss *session) get(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	if nested {
+	if allow != nil {
 		only := *sp
-		only.allow = func(p string) bool { return ss.permitted("get", p) }
+		only.allow = allow
 		sp = &only
 	}
 	if !wildcard.HasWildcard(path) && !o.PathOnly && !o.CountOnly {
@@ -277,10 +277,8 @@ func (ss *session) count(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	counting := searchSpec{criteria: sp.criteria} // no paging, no sorting
-	if ss.prohibitedBelow(req, path) {
-		counting.allow = func(p string) bool { return ss.permitted("get", p) }
-	}
+	// No paging, no sorting.
+	counting := searchSpec{criteria: sp.criteria, allow: ss.prohibitionFilter(req, "get", path)}
 	if c, ok := ss.srv.store.(store.Counter); ok && counting.criteria == nil && counting.allow == nil && !coversSystem(path) {
 		n, err := c.Count(ctx, path)
 		if err != nil {
@@ -312,11 +310,7 @@ func (ss *session) remove(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	var allow func(string) bool
-	if ss.prohibitedBelow(req, path) {
-		allow = func(p string) bool { return ss.permitted("remove", p) }
-	}
-	n, ok := ss.removeLocked(ctx, req, level, sp.criteria, allow)
+	n, ok := ss.removeLocked(ctx, req, level, sp.criteria, ss.prohibitionFilter(req, "remove", path))
 	if ok && n > 0 {
 		// After the pattern's stripe locks are gone: this takes the lock
 		// of each path removed.

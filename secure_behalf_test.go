@@ -2,6 +2,7 @@ package happn_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/happn-go/happn"
@@ -94,5 +95,58 @@ func TestOnBehalfOfIgnoredWhenInsecure(t *testing.T) {
 	defer c.Close()
 	if it, err := c.Set(ctxT(t), "/x", 1, happn.OnBehalfOf("alice")); err != nil || it.Meta.ModifiedBy != "" {
 		t.Fatalf("set: %+v %v", it, err)
+	}
+}
+
+// TestOnBehalfOfKeepsProhibitions: requests made on behalf of a user whose
+// permissions prohibit a path below their wildcard grant leave it out as
+// the user's own requests do: gets, counts, removes and events.
+func TestOnBehalfOfKeepsProhibitions(t *testing.T) {
+	srv, url := secureServer(t, secureConfig())
+	ctx := secCtx(t)
+	sec := srv.Security()
+	if _, err := sec.UpsertGroup(ctx, security.Group{Name: "cleaners", Permissions: security.Permissions{
+		"/shared/*":        {Actions: []string{"get", "on", "remove"}},
+		"/shared/secret/*": {Prohibit: []string{"*"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sec.UpsertUser(ctx, security.User{Username: "carl", Password: "carl-pw", Groups: []string{"cleaners"}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := secDial(t, url, happn.WithCredentials("_ADMIN", secAdminPassword))
+	for _, p := range []string{"/shared/a", "/shared/b/c", "/shared/secret/s"} {
+		if _, err := admin.Set(ctx, p, map[string]any{"p": p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carl := happn.OnBehalfOf("carl")
+	items, err := admin.Search(ctx, "/shared/*", carl)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("get on behalf of carl: %d items %v, want 2", len(items), err)
+	}
+	for _, it := range items {
+		if strings.HasPrefix(it.Meta.Path, "/shared/secret/") {
+			t.Fatalf("get on behalf of carl returned %s", it.Meta.Path)
+		}
+	}
+	if n, err := admin.Count(ctx, "/shared/*", carl); err != nil || n != 2 {
+		t.Fatalf("count on behalf of carl: %d %v, want 2", n, err)
+	}
+	evs := newEvents()
+	if _, err := admin.On(ctx, "/shared/*/*", evs.handler, carl); err != nil {
+		t.Fatal(err)
+	}
+	admin.Set(ctx, "/shared/secret/s", map[string]any{"again": true})
+	admin.Set(ctx, "/shared/b/c", map[string]any{"again": true})
+	if ev := evs.next(t); ev.Meta.Path != "/shared/b/c" {
+		t.Fatalf("an event on behalf of carl for %s", ev.Meta.Path)
+	}
+	evs.none(t)
+	if n, err := admin.Remove(ctx, "/shared/*", carl); err != nil || n != 2 {
+		t.Fatalf("remove on behalf of carl: %d %v, want 2", n, err)
+	}
+	if it, err := admin.Get(ctx, "/shared/secret/s"); err != nil || it == nil {
+		t.Fatalf("the prohibited document after a remove on behalf of carl: %v %v", it, err)
 	}
 }

@@ -254,32 +254,43 @@ func (ss *session) endIfAnonymous() {
 	}
 }
 
-// authorizeNested is authorize for get and on, with nested permissions
-// (Config.AllowNestedPermissions): a path ending in "/**" that the
-// session may not read or subscribe to as a whole is allowed when it may
-// on some path below, and nested is then true: the caller must check each
-// path it reaches with permitted.
-func (ss *session) authorizeNested(ctx context.Context, req *protocol.Request, action, path string) (nested bool, err error) {
+// authorizeNested authorizes a get or on request like checkAccess, and
+// also allows one on a "/**" path that nested permissions allow below
+// it. It returns the filter the request's items or events must then pass,
+// path by path: nil when none is needed.
+func (ss *session) authorizeNested(ctx context.Context, req *protocol.Request, action, path string) (allow func(string) bool, err error) {
 	err = ss.checkAccess(ctx, req, action, path)
 	switch {
 	case err == nil:
-		nested = ss.prohibitedBelow(req, path)
+		allow = ss.prohibitionFilter(req, action, path)
 	case ss.nestedAllowed(req, action, path, err):
-		nested, err = true, nil
+		allow, err = func(p string) bool { return ss.permitted(action, p) }, nil
 	}
 	ss.reportActivity(action, path, err)
-	return nested, err
+	return allow, err
 }
 
-// prohibitedBelow reports whether an allowed request on path must leave
-// out, item by item, what the session's prohibitions cover: the path has
-// a wildcard and the session's permissions prohibit something. happn-3
-// lets "/a/*" return, publish and remove "/a/secret/x" to a user granted
-// "/a/*" and prohibited "/a/secret/*". A request on behalf of another
-// user is not filtered (its permissions are that user's).
-func (ss *session) prohibitedBelow(req *protocol.Request, path string) bool {
-	return ss.srv.secure != nil && wildcard.HasWildcard(path) && ss.onBehalfOf(req) == "" &&
-		ss.srv.secure.Prohibits(ss.identity.Load())
+// prohibitionFilter returns the filter an allowed request on path must
+// apply to its items, path by path, when the permissions it acts with
+// (the session's, or those of the user it acts on behalf of) prohibit
+// something its wildcard may cover; nil when none is needed. happn-3 lets
+// "/a/*" return, publish and remove "/a/secret/x" to a user granted
+// "/a/*" and prohibited "/a/secret/*".
+func (ss *session) prohibitionFilter(req *protocol.Request, action, path string) func(string) bool {
+	svc := ss.srv.secure
+	if svc == nil || !wildcard.HasWildcard(path) {
+		return nil
+	}
+	if user := ss.onBehalfOf(req); user != "" {
+		if !svc.ProhibitsAs(user) {
+			return nil
+		}
+		return func(p string) bool { return svc.PermittedAs(user, action, p) }
+	}
+	if !svc.Prohibits(ss.identity.Load()) {
+		return nil
+	}
+	return func(p string) bool { return ss.permitted(action, p) }
 }
 
 // nestedAllowed reports whether a request refused by err is allowed by

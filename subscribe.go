@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/happn-go/happn/internal/protocol"
+	"github.com/happn-go/happn/internal/wildcard"
 	"github.com/happn-go/happn/pubsub"
 	"github.com/happn-go/happn/store"
 	"github.com/tidwall/gjson"
@@ -25,6 +26,9 @@ type chanKey struct {
 	// to some paths below it (Config.AllowNestedPermissions), or because
 	// its permissions prohibit something the wildcard pattern may cover.
 	nested bool
+	// behalf is the user a wildcard subscription was made on behalf of:
+	// its events are checked against that user's permissions.
+	behalf string
 }
 
 // channelState stands for one (session, channel) pair; a publication
@@ -50,6 +54,15 @@ type channelSub struct {
 	filter atomic.Bool
 }
 
+// allows reports whether the event of path may reach the subscription,
+// by the permissions it was made with (when filter is set).
+func (cs *channelSub) allows(path string) bool {
+	if cs.key.behalf != "" {
+		return cs.sess.srv.secure.PermittedAs(cs.key.behalf, "on", path)
+	}
+	return cs.sess.permitted("on", path)
+}
+
 // subscription is one successful "on" request.
 type subscription struct {
 	ref     string
@@ -69,10 +82,18 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, badRequest("Bad channel "+channel+": expected /SET@<path>, /REMOVE@<path> or /ALL@<path>"))
 		return
 	}
-	nested, err := ss.authorizeNested(ctx, req, "on", pattern)
+	allow, err := ss.authorizeNested(ctx, req, "on", pattern)
 	if err != nil {
 		ss.fail(req, err)
 		return
+	}
+	behalf := ss.onBehalfOf(req)
+	if behalf != "" && wildcard.HasWildcard(pattern) {
+		// That user's permissions may change without this session being
+		// told: every event is checked against them.
+		allow = func(p string) bool { return ss.srv.secure.PermittedAs(behalf, "on", p) }
+	} else {
+		behalf = ""
 	}
 	o := &req.Options
 	depth := 0
@@ -84,7 +105,7 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	}
 	// The request shares its frame's memory; what a subscription keeps is
 	// cloned so that it does not pin the frame.
-	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: nested}
+	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: allow != nil, behalf: behalf}
 	if o.InitialCallback || o.InitialEmit {
 		// Events from here on follow the answer (hold.go).
 		defer ss.holdEvents()()
@@ -102,8 +123,8 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 		ss.fail(req, err)
 		return
 	}
-	if nested {
-		items = slices.DeleteFunc(items, func(it store.Item) bool { return !ss.permitted("on", it.Path) })
+	if allow != nil {
+		items = slices.DeleteFunc(items, func(it store.Item) bool { return !allow(it.Path) })
 	}
 	b := []byte{'['}
 	for i := range items {

@@ -112,8 +112,7 @@ func (s *Service) AuthorizeOnBehalfOf(ctx context.Context, id *Identity, usernam
 	if _, ok := d.users[username]; !ok {
 		return refuse("on behalf of user does not exist")
 	}
-	if !s.checkerFor(&sessionState{svc: s, user: username, policy: &Policy{}}).Allowed(action, path) &&
-		!s.lookupAllows(d, username, action, path) {
+	if !s.checkerAs(username).Allowed(action, path) && !s.lookupAllows(d, username, action, path) {
 		return refuse("")
 	}
 	return nil
@@ -138,6 +137,25 @@ func (s *Service) Prohibits(id *Identity) bool {
 		return false
 	}
 	return s.checkerFor(id.st).anyProhibit
+}
+
+// ProhibitsAs is Prohibits for requests made on behalf of username.
+func (s *Service) ProhibitsAs(username string) bool {
+	return s.checkerAs(username).anyProhibit
+}
+
+// PermittedAs reports whether username's permissions allow action on
+// path, as they decide for requests made on its behalf
+// (AuthorizeOnBehalfOf, once the delegation is admitted).
+func (s *Service) PermittedAs(username, action, path string) bool {
+	username = s.canonicalUsername(username)
+	return s.checkerAs(username).Allowed(action, path) || s.lookupAllows(s.dir.Load(), username, action, path)
+}
+
+// checkerAs returns the compiled permissions of username, without any
+// session policy.
+func (s *Service) checkerAs(username string) *Checker {
+	return s.checkerFor(&sessionState{svc: s, user: s.canonicalUsername(username), policy: &Policy{}})
 }
 
 // isRevoked reports whether token is revoked, looking it up only when a
