@@ -105,7 +105,7 @@ func (ss *session) on(ctx context.Context, req *protocol.Request) {
 	}
 	// The request shares its frame's memory; what a subscription keeps is
 	// cloned so that it does not pin the frame.
-	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: allow != nil, behalf: behalf}
+	key := chanKey{channel: strings.Clone(channel), depth: depth, merge: o.Merge, nested: allow != nil, behalf: strings.Clone(behalf)}
 	if o.InitialCallback || o.InitialEmit {
 		// Events from here on follow the answer (hold.go).
 		defer ss.holdEvents()()
