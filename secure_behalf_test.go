@@ -102,24 +102,8 @@ func TestOnBehalfOfIgnoredWhenInsecure(t *testing.T) {
 // permissions prohibit a path below their wildcard grant leave it out as
 // the user's own requests do: gets, counts, removes and events.
 func TestOnBehalfOfKeepsProhibitions(t *testing.T) {
-	srv, url := secureServer(t, secureConfig())
+	_, _, admin := cleanersServer(t, true)
 	ctx := secCtx(t)
-	sec := srv.Security()
-	if _, err := sec.UpsertGroup(ctx, security.Group{Name: "cleaners", Permissions: security.Permissions{
-		"/shared/*":        {Actions: []string{"get", "on", "remove"}},
-		"/shared/secret/*": {Prohibit: []string{"*"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sec.UpsertUser(ctx, security.User{Username: "carl", Password: "carl-pw", Groups: []string{"cleaners"}}); err != nil {
-		t.Fatal(err)
-	}
-	admin := secDial(t, url, happn.WithCredentials("_ADMIN", secAdminPassword))
-	for _, p := range []string{"/shared/a", "/shared/b/c", "/shared/secret/s"} {
-		if _, err := admin.Set(ctx, p, map[string]any{"p": p}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	carl := happn.OnBehalfOf("carl")
 	items, err := admin.Search(ctx, "/shared/*", carl)
 	if err != nil || len(items) != 2 {

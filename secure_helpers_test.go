@@ -58,6 +58,35 @@ func secureServer(t testing.TB, cfg happn.Config) (*happn.Server, string) {
 	return srv, hs.URL
 }
 
+// cleanersServer is a secure server where carl (group "cleaners") may get,
+// subscribe to and remove /shared/*, with /shared/secret/* prohibited
+// when prohibit is true (otherwise the test adds the prohibition), and
+// /shared/a, /shared/b/c and /shared/secret/s hold documents. It returns
+// the server, its URL and an _ADMIN client.
+func cleanersServer(t *testing.T, prohibit bool) (*happn.Server, string, *happn.Client) {
+	t.Helper()
+	srv, url := secureServer(t, secureConfig())
+	ctx := secCtx(t)
+	sec := srv.Security()
+	perms := security.Permissions{"/shared/*": {Actions: []string{"get", "on", "remove"}}}
+	if prohibit {
+		perms["/shared/secret/*"] = security.Permission{Prohibit: []string{"*"}}
+	}
+	if _, err := sec.UpsertGroup(ctx, security.Group{Name: "cleaners", Permissions: perms}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sec.UpsertUser(ctx, security.User{Username: "carl", Password: "carl-pw", Groups: []string{"cleaners"}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := secDial(t, url, happn.WithCredentials("_ADMIN", secAdminPassword))
+	for _, p := range []string{"/shared/a", "/shared/b/c", "/shared/secret/s"} {
+		if _, err := admin.Set(ctx, p, map[string]any{"p": p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return srv, url, admin
+}
+
 func secCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)

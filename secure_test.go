@@ -633,23 +633,9 @@ func TestSecurePermissionChangesUnderLoad(t *testing.T) {
 // after the subscription), and a wildcard remove leaves it alone.
 // happn-3 returns, publishes and removes those documents.
 func TestSecureProhibitionsBelowWildcards(t *testing.T) {
-	srv, url := secureServer(t, secureConfig())
+	srv, url, admin := cleanersServer(t, false)
 	ctx := secCtx(t)
 	sec := srv.Security()
-	if _, err := sec.UpsertGroup(ctx, security.Group{Name: "cleaners", Permissions: security.Permissions{
-		"/shared/*": {Actions: []string{"get", "on", "remove"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sec.UpsertUser(ctx, security.User{Username: "carl", Password: "carl-pw", Groups: []string{"cleaners"}}); err != nil {
-		t.Fatal(err)
-	}
-	admin := secDial(t, url, happn.WithCredentials("_ADMIN", secAdminPassword))
-	for _, p := range []string{"/shared/a", "/shared/b/c", "/shared/secret/s"} {
-		if _, err := admin.Set(ctx, p, map[string]any{"p": p}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	carl := secDial(t, url, happn.WithCredentials("carl", "carl-pw"))
 	early := newEvents() // subscribed before the prohibition exists
 	if _, err := carl.On(ctx, "/shared/*/*", early.handler); err != nil {

@@ -7,6 +7,17 @@
 const LIMITED = { username: 'compat-limited', password: 'compat-pw' };
 const DENIED = { name: 'AccessDenied', code: 403, message: 'unauthorized' };
 
+// prohibitedBelowWildcard has the admin write <prefix>/allowed/ok and the prohibited
+// <prefix>/allowed/forbidden/x, and the limited client get <prefix>/allowed/*.
+async function prohibitedBelowWildcard(t) {
+  const admin = await t.client();
+  const c = await t.client(LIMITED);
+  await admin.set(t.path('allowed', 'ok'), { v: 1 });
+  await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 2 });
+  const got = await c.get(t.path('allowed', '*'));
+  return { admin, c, got };
+}
+
 module.exports = [
   {
     name: 'set, get, on and remove where the permissions reach',
@@ -57,11 +68,7 @@ module.exports = [
     mode: 'secure',
     goOnly: true,
     async run(t) {
-      const admin = await t.client();
-      const c = await t.client(LIMITED);
-      await admin.set(t.path('allowed', 'ok'), { v: 1 });
-      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 2 });
-      const got = await c.get(t.path('allowed', '*'));
+      const { admin, c, got } = await prohibitedBelowWildcard(t);
       t.eq(got.map((i) => i._meta.path), [t.path('allowed', 'ok')], 'wildcard get leaves the prohibited document out');
       t.eq((await c.count(t.path('allowed', '*'))).value, 1, 'count');
       const col = t.collector();
@@ -80,11 +87,7 @@ module.exports = [
     mode: 'secure',
     happn3Only: true,
     async run(t) {
-      const admin = await t.client();
-      const c = await t.client(LIMITED);
-      await admin.set(t.path('allowed', 'ok'), { v: 1 });
-      await admin.set(t.path('allowed', 'forbidden', 'x'), { v: 2 });
-      const got = await c.get(t.path('allowed', '*'));
+      const { admin, c, got } = await prohibitedBelowWildcard(t);
       t.eq(got.map((i) => i._meta.path).sort(), [t.path('allowed', 'forbidden', 'x'), t.path('allowed', 'ok')], 'wildcard get includes the prohibited document');
       const col = t.collector();
       await c.on(t.path('allowed', '*', '*'), {}, col.handler);
